@@ -1,0 +1,215 @@
+import crypto from "node:crypto";
+import fastifyCors from "@fastify/cors";
+import fastifyHelmet from "@fastify/helmet";
+import fastifySwagger from "@fastify/swagger";
+import { MAX_BODY_BYTES } from "@oneclaw/contract";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import findMyWay from "find-my-way";
+import secureJson from "secure-json-parse";
+import { ConfigError, type Config } from "./config.js";
+import type { AppContext } from "./context.js";
+import { ApiKeyHasher } from "./crypto/api-keys.js";
+import type { KeyProvider } from "./crypto/key-provider.js";
+import { Keyring } from "./crypto/keyring.js";
+import { LocalKeyProvider } from "./crypto/local-provider.js";
+import { SystemKeys } from "./crypto/system-keys.js";
+import { TokenService } from "./crypto/tokens.js";
+import { Mailer } from "./mail.js";
+import { Authenticator } from "./pipeline/authenticate.js";
+import { ApiError } from "./pipeline/errors.js";
+import { installMetrics } from "./pipeline/metrics.js";
+import { installProblemHandlers, sendProblem } from "./pipeline/problem.js";
+import { Bus } from "./store/bus.js";
+import { openStore, type Store } from "./store/db.js";
+import { migrate } from "./store/migrate.js";
+import { UnitOfWork } from "./store/unit-of-work.js";
+import { buildServices, registerRoutes, type Services } from "./modules/index.js";
+
+import { VERSION } from "./version.js";
+export { VERSION };
+
+export interface BuildOptions {
+  config: Config;
+  /** An already-open store (tests); otherwise opened from config. */
+  store?: Store;
+  keyProvider?: KeyProvider;
+  /** PostgreSQL schema for this instance (tests isolate each app in its own). */
+  pgSchema?: string;
+  logger?: FastifyServerOptions["logger"];
+  loggerInstance?: FastifyServerOptions["loggerInstance"];
+}
+
+export interface App {
+  app: FastifyInstance;
+  ctx: AppContext;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Paths, headers and fields that must never reach a log line. */
+export const LOG_REDACT = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["x-share-passphrase"]',
+  'req.headers["x-cmek-old-key"]',
+  'req.headers["x-cmek-new-key"]',
+  'req.headers["x-shroud-agent-key"]',
+  'req.headers["x-shroud-api-key"]',
+];
+
+export async function openKeyProvider(config: Config): Promise<KeyProvider> {
+  if (config.keyProvider === "local") return LocalKeyProvider.open({ dataDir: config.dataDir, masterKey: config.masterKey });
+  throw new ConfigError("ONECLAW_KEY_PROVIDER", "the pkcs11 provider is not part of this build yet; use local");
+}
+
+export async function buildApp(opts: BuildOptions): Promise<App> {
+  const { config } = opts;
+  const store =
+    opts.store ??
+    (await openStore({ dialect: config.dialect, databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema }));
+  const ownsStore = !opts.store;
+  await migrate(store);
+
+  const provider = opts.keyProvider ?? (await openKeyProvider(config));
+  const systemKeys = new SystemKeys(store.db, provider);
+  await systemKeys.checkRootKey();
+  const tokens = TokenService.fromPkcs8(await systemKeys.get("jwt_ed25519", 0, TokenService.generatePkcs8));
+  const apiKeys = new ApiKeyHasher(await systemKeys.get("api_key_pepper"));
+
+  const app = Fastify({
+    logger: opts.loggerInstance ? undefined : (opts.logger ?? { level: config.logLevel, redact: LOG_REDACT }),
+    loggerInstance: opts.loggerInstance,
+    bodyLimit: MAX_BODY_BYTES,
+    genReqId: () => crypto.randomUUID(),
+    trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 10_000,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const bus = store.pgPool ? await Bus.postgres(store.pgPool, config.databaseUrl, opts.pgSchema) : Bus.local();
+  const authenticator = new Authenticator(tokens);
+  const mailer = new Mailer(config.dataDir, config.smtpUrl, undefined, (e) => app.log.warn({ err: e }, "mail delivery failed"));
+  const ctx: AppContext = {
+    config,
+    store,
+    db: store.db,
+    keyring: new Keyring(provider),
+    systemKeys,
+    tokens,
+    apiKeys,
+    uow: undefined as unknown as UnitOfWork,
+    bus,
+    authenticator,
+    mailer,
+    log: app.log,
+  };
+  const services = await buildServices(ctx);
+  ctx.uow = new UnitOfWork(store.db, (trx, events) => services.audit.writeBatch(trx, events), config.auditFlushMs);
+
+  // Empty JSON bodies (common on DELETE and bodiless POST) are accepted as "no body".
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === "") return done(null, undefined);
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
+    } catch {
+      done(new ApiError(400, "body: is not valid JSON"), undefined);
+    }
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], frameAncestors: ["'none'"] },
+    },
+  });
+  if (config.corsOrigins.length) await app.register(fastifyCors, { origin: config.corsOrigins, credentials: false });
+
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+    reply.header("cache-control", "no-store");
+    const mode = req.routeOptions.config?.auth ?? "required";
+    if (mode === "public" || !req.routeOptions.url) return;
+    if (mode === "optional" && !req.headers.authorization) return;
+    req.principal = await authenticator.authenticate(req);
+  });
+
+  installProblemHandlers(app, (req) => {
+    void ctx.uow
+      .audit({
+        orgId: req.principal?.orgId ?? "00000000-0000-0000-0000-000000000000",
+        action: "integrity.failure",
+        actorId: req.principal ? `${req.principal.type}:${req.principal.id}` : "anonymous",
+        actorType: req.principal?.type ?? "anonymous",
+        resourceType: "request",
+        resourceId: req.routeOptions.url ?? null,
+        details: { method: req.method, route: req.routeOptions.url, request_id: req.id },
+        ip: req.ip,
+      })
+      .catch((e) => req.log.error({ err: e }, "could not audit integrity failure"));
+  });
+  installMethodNotAllowed(app);
+  installMetrics(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "oneclaw API (1Claw-compatible)", version: VERSION },
+      components: { securitySchemes: { BearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      security: [{ BearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  for (const url of ["/v1/openapi.json", "/openapi.json"]) {
+    app.get(url, { config: { auth: "public" }, schema: { hide: true } }, async () => app.swagger());
+  }
+
+  await registerRoutes(app, services, ctx);
+
+  let closed = false;
+  return {
+    app,
+    ctx,
+    services,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await ctx.uow.close();
+      await bus.close();
+      await provider.close();
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+/** 405 with an Allow header when the path exists for other methods; problem+json 404 otherwise. */
+function installMethodNotAllowed(app: FastifyInstance) {
+  const router = findMyWay({ ignoreTrailingSlash: false, maxParamLength: 2048 });
+  const noop = () => undefined;
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) {
+      if (m === "HEAD" || m === "OPTIONS") continue;
+      try {
+        router.on(m as any, route.url, noop);
+      } catch {
+        /* duplicate shape */
+      }
+    }
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split("?")[0];
+    const allowed = ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((m) => m !== req.method && router.find(m as any, path));
+    if (allowed.length) {
+      reply.header("Allow", allowed.join(", "));
+      return sendProblem(reply, new ApiError(405, `Method ${req.method} is not allowed on ${path}`));
+    }
+    return sendProblem(reply, new ApiError(404, `No route ${req.method} ${path}`));
+  });
+}

@@ -1,0 +1,108 @@
+import path from "node:path";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  dialect: Dialect;
+  databaseUrl: string | undefined;
+  masterKey: Buffer | undefined;
+  keyProvider: "local" | "pkcs11";
+  requireEmailVerification: boolean;
+  smtpUrl: string | undefined;
+  publicUrl: string;
+  logLevel: string;
+  corsOrigins: string[];
+  trustedProxies: string[];
+  userTokenTtlSeconds: number;
+  agentTokenTtlSeconds: number;
+  auditFlushMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function list(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function parseMasterKey(raw: string | undefined): Buffer | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
+  if (key.length !== 32) {
+    throw new ConfigError("ONECLAW_MASTER_KEY", "expected 32 bytes as 64 hex characters or base64");
+  }
+  return key;
+}
+
+/** Reads and validates configuration from the environment; throws ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.ONECLAW_DATA_DIR || ".oneclaw");
+  const databaseUrl = env.DATABASE_URL || undefined;
+  let dialect: Dialect = "sqlite";
+  if (databaseUrl) {
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) dialect = "postgres";
+    else if (!/^(sqlite:|file:)/.test(databaseUrl)) {
+      throw new ConfigError("DATABASE_URL", "expected a postgres:// URL (or sqlite:<file>)");
+    }
+  }
+  const logLevel = env.LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}`);
+  const keyProvider = env.ONECLAW_KEY_PROVIDER || "local";
+  if (keyProvider !== "local" && keyProvider !== "pkcs11") {
+    throw new ConfigError("ONECLAW_KEY_PROVIDER", `expected local or pkcs11, got "${keyProvider}"`);
+  }
+  const port = int(env, "ONECLAW_PORT", 8443, 0, 65535);
+  const host = env.ONECLAW_HOST || "127.0.0.1";
+  const publicUrl = env.ONECLAW_PUBLIC_URL || `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError("ONECLAW_PUBLIC_URL", `not a valid URL: "${publicUrl}"`);
+  }
+  const smtpUrl = env.ONECLAW_SMTP_URL || undefined;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError("ONECLAW_SMTP_URL", "expected smtp:// or smtps://");
+  return {
+    host,
+    port,
+    dataDir,
+    dialect,
+    databaseUrl,
+    masterKey: parseMasterKey(env.ONECLAW_MASTER_KEY),
+    keyProvider,
+    requireEmailVerification: bool(env, "ONECLAW_REQUIRE_EMAIL_VERIFICATION", false),
+    smtpUrl,
+    publicUrl: publicUrl.replace(/\/$/, ""),
+    logLevel,
+    corsOrigins: list(env, "ONECLAW_CORS_ORIGINS"),
+    trustedProxies: list(env, "ONECLAW_TRUSTED_PROXIES"),
+    userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 3600, 60, 86400 * 7),
+    agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
+    auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The root of trust. A provider wraps and unwraps key material under the root key and
+ * opens vault keys (KEKs). With `local` the root key lives in process memory; with
+ * `pkcs11` it never leaves the HSM and vault keys are HSM session objects.
+ */
+export interface KeyProvider {
+  readonly name: "local" | "pkcs11";
+  /** Wraps key material (a vault KEK, the JWT signing key, …) under the root key. */
+  wrap(plaintext: Buffer, aad: Buffer): Promise<Buffer>;
+  unwrap(wrapped: Buffer, aad: Buffer): Promise<Buffer>;
+  /** Creates a new vault KEK and returns it wrapped by the root key. */
+  createVaultKey(vaultId: string): Promise<Buffer>;
+  /** Opens a wrapped vault KEK for DEK wrapping; the result may be cached by the caller. */
+  openVaultKey(vaultId: string, wrappedKek: Buffer): Promise<VaultKey>;
+  health(): Promise<{ connected: boolean; token?: string }>;
+  close(): Promise<void>;
+}
+
+export interface VaultKey {
+  wrapDek(dek: Buffer, aad: Buffer): Buffer | Promise<Buffer>;
+  unwrapDek(wrapped: Buffer, aad: Buffer): Buffer | Promise<Buffer>;
+}
+
+export class KeyIntegrityError extends Error {
+  constructor(message = "ciphertext failed authentication") {
+    super(message);
+  }
+}

@@ -1,0 +1,146 @@
+import { sql, type Kysely } from "kysely";
+import type { CoreTables, Db, Tx } from "../../store/db.js";
+
+export type SecretTables = {
+  secrets: {
+    id: string;
+    vault_id: string;
+    path: string;
+    latest_version: number;
+    deleted_at: string | null;
+    created_at: string;
+  };
+  secret_versions: {
+    secret_id: string;
+    version: number;
+    type: string;
+    ciphertext: Buffer;
+    iv: Buffer;
+    wrapped_dek: Buffer;
+    kek_version: number;
+    metadata: string | null;
+    expires_at: string | null;
+    max_access_count: number | null;
+    access_count: number;
+    cmek_fingerprint: string | null;
+    created_by: string;
+    created_by_type: string;
+    created_at: string;
+  };
+};
+export type VersionRow = SecretTables["secret_versions"];
+export type SecretWithVersion = VersionRow & { id: string; path: string; vault_id: string; deleted_at: string | null; latest_version: number };
+type SDb = Kysely<CoreTables & SecretTables>;
+
+const VERSION_COLUMNS = [
+  "v.secret_id",
+  "v.version",
+  "v.type",
+  "v.ciphertext",
+  "v.iv",
+  "v.wrapped_dek",
+  "v.kek_version",
+  "v.metadata",
+  "v.expires_at",
+  "v.max_access_count",
+  "v.access_count",
+  "v.cmek_fingerprint",
+  "v.created_by",
+  "v.created_by_type",
+  "v.created_at",
+  "s.id",
+  "s.path",
+  "s.vault_id",
+  "s.deleted_at",
+  "s.latest_version",
+] as const;
+
+export class SecretStore {
+  private readonly db: SDb;
+  constructor(db: Db) {
+    this.db = db.withTables<SecretTables>();
+  }
+  private tx(trx: Tx) {
+    return trx as unknown as SDb;
+  }
+
+  /** The latest version (or the given one) of a path, with the path's state. One query. */
+  find(vaultId: string, path: string, version?: number): Promise<SecretWithVersion | undefined> {
+    return this.db
+      .selectFrom("secrets as s")
+      .innerJoin("secret_versions as v", (j) =>
+        j.onRef("v.secret_id", "=", "s.id").on("v.version", "=", version ?? sql.ref<number>("s.latest_version")),
+      )
+      .select(VERSION_COLUMNS)
+      .where("s.vault_id", "=", vaultId)
+      .where("s.path", "=", path)
+      .executeTakeFirst() as Promise<SecretWithVersion | undefined>;
+  }
+
+  /** Latest version of every live path, optionally under a prefix, metadata columns only. */
+  list(vaultId: string, prefix?: string) {
+    let q = this.db
+      .selectFrom("secrets as s")
+      .innerJoin("secret_versions as v", (j) => j.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.latest_version"))
+      .select(["s.id", "s.path", "v.type", "v.version", "v.metadata", "v.created_at", "v.expires_at", "v.max_access_count", "v.access_count", "v.cmek_fingerprint"])
+      .where("s.vault_id", "=", vaultId)
+      .where("s.deleted_at", "is", null);
+    if (prefix) q = q.where(sql<string>`substr(s.path, 1, ${prefix.length})`, "=", prefix);
+    return q.orderBy("s.path").execute();
+  }
+
+  versions(secretId: string) {
+    return this.db
+      .selectFrom("secret_versions")
+      .select(["secret_id as id", "type", "version", "metadata", "created_at", "expires_at", "max_access_count", "access_count", "cmek_fingerprint"])
+      .where("secret_id", "=", secretId)
+      .orderBy("version", "desc")
+      .execute();
+  }
+
+  /** Reserves the next version of a path (creating or reviving it); row-locked on PostgreSQL. */
+  async nextVersion(trx: Tx, id: string, vaultId: string, path: string, now: string): Promise<{ id: string; version: number }> {
+    const t = this.tx(trx);
+    await t
+      .insertInto("secrets")
+      .values({ id, vault_id: vaultId, path, latest_version: 0, deleted_at: null, created_at: now })
+      .onConflict((oc) => oc.columns(["vault_id", "path"]).doNothing())
+      .execute();
+    const row = await t
+      .updateTable("secrets")
+      .set((eb) => ({ latest_version: eb("latest_version", "+", 1), deleted_at: null }))
+      .where("vault_id", "=", vaultId)
+      .where("path", "=", path)
+      .returning(["id", "latest_version"])
+      .executeTakeFirstOrThrow();
+    return { id: row.id, version: row.latest_version };
+  }
+
+  insertVersion(trx: Tx, row: VersionRow) {
+    return this.tx(trx).insertInto("secret_versions").values(row).execute();
+  }
+
+  /** Counts one read; false when the version has no reads left. Atomic under concurrency. */
+  async consumeAccess(trx: Tx, secretId: string, version: number): Promise<boolean> {
+    const r = await this.tx(trx)
+      .updateTable("secret_versions")
+      .set((eb) => ({ access_count: eb("access_count", "+", 1) }))
+      .where("secret_id", "=", secretId)
+      .where("version", "=", version)
+      .where((eb) => eb.or([eb("max_access_count", "is", null), eb("access_count", "<", eb.ref("max_access_count"))]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async softDelete(trx: Tx, vaultId: string, path: string, now: string): Promise<string | undefined> {
+    const r = await this.tx(trx)
+      .updateTable("secrets")
+      .set({ deleted_at: now })
+      .where("vault_id", "=", vaultId)
+      .where("path", "=", path)
+      .where("deleted_at", "is", null)
+      .returning("id")
+      .executeTakeFirst();
+    return r?.id;
+  }
+}

@@ -1,0 +1,126 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import type { Dialect } from "../config.js";
+
+/** Tables shared by several modules. Module-owned tables are declared in each module's store.ts. */
+export interface CoreTables {
+  orgs: {
+    id: string;
+    name: string;
+    billing_tier: string;
+    created_at: string;
+  };
+  users: {
+    id: string;
+    org_id: string;
+    email: string;
+    password_hash: string | null;
+    display_name: string | null;
+    role: string;
+    auth_method: string;
+    email_verified: number;
+    marketing_emails: number;
+    totp_enabled: number;
+    is_platform_admin: number;
+    created_at: string;
+  };
+  server_keys: {
+    name: string;
+    wrapped: Buffer;
+    created_at: string;
+  };
+  audit_events: {
+    id: string;
+    org_id: string;
+    seq: number;
+    action: string;
+    actor_id: string;
+    actor_type: string;
+    resource_type: string;
+    resource_id: string | null;
+    details: string;
+    ip_address: string | null;
+    created_at: string;
+    prev_hash: string;
+    hash: string;
+  };
+  audit_heads: {
+    org_id: string;
+    seq: number;
+    hash: string;
+  };
+  revoked_tokens: {
+    jti: string;
+    expires_at: number;
+  };
+  email_verifications: {
+    token_hash: string;
+    user_id: string;
+    expires_at: string;
+  };
+}
+
+export type Db = Kysely<CoreTables>;
+export type Tx = Transaction<CoreTables>;
+
+export interface Store {
+  db: Db;
+  dialect: Dialect;
+  /** Runs fn in a transaction; on PostgreSQL rows it reads with forUpdate() are locked. */
+  close(): Promise<void>;
+  /** For PostgreSQL only: a dedicated client for LISTEN. */
+  pgPool?: pg.Pool;
+  sqliteFile?: string;
+}
+
+export interface StoreOptions {
+  dialect: Dialect;
+  databaseUrl?: string;
+  dataDir: string;
+  /** PostgreSQL schema to use (tests run each app in its own schema). */
+  pgSchema?: string;
+  /** SQLite file path; defaults to <dataDir>/oneclaw.db. */
+  sqliteFile?: string;
+}
+
+// PostgreSQL returns int8 (count(*)) as strings; every count we do fits in a JS number.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  if (opts.dialect === "postgres") {
+    const options = opts.pgSchema ? `-c search_path=${opts.pgSchema}` : undefined;
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, options });
+    if (opts.pgSchema) {
+      const c = await pool.connect();
+      try {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS "${opts.pgSchema}"`);
+      } finally {
+        c.release();
+      }
+    }
+    const db = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) });
+    await sql`select 1`.execute(db);
+    return { db, dialect: "postgres", pgPool: pool, close: () => db.destroy() };
+  }
+  let file = opts.sqliteFile;
+  if (!file && opts.databaseUrl) file = opts.databaseUrl.replace(/^(sqlite:|file:)/, "");
+  file ??= path.join(opts.dataDir, "oneclaw.db");
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const sqlite = new Database(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: "sqlite", sqliteFile: file, close: () => db.destroy() };
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Booleans are stored as 0/1 integers in both dialects so queries stay identical. */
+export const bit = (b: boolean | undefined | null): number => (b ? 1 : 0);

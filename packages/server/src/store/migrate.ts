@@ -1,0 +1,16 @@
+import { Migrator } from "kysely";
+import type { Store } from "./db.js";
+import { migrationProvider } from "./migrations/index.js";
+
+/**
+ * Applies pending migrations. On PostgreSQL, Kysely's migrator holds a transaction-scoped
+ * advisory lock, so several replicas starting together apply each migration exactly once.
+ */
+export async function migrate(store: Store): Promise<void> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error");
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${(error as Error).message ?? error}`);
+  }
+}

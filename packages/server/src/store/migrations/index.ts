@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from "kysely";
+import type { Dialect } from "../../config.js";
+import { core } from "./0001_core.js";
+import type { MigrationFactory } from "./types.js";
+
+/** Every migration, in order. Each module appends its own file here. */
+const ALL: Array<[string, MigrationFactory]> = [["0001_core", core]];
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, factory] of ALL) out[name] = factory(dialect);
+      return out;
+    },
+  };
+}

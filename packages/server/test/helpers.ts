@@ -1,0 +1,122 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import pg from "pg";
+import { buildApp, LOG_REDACT, type App } from "../src/app.js";
+import { loadConfig, type Config } from "../src/config.js";
+
+export const dialect = (process.env.ONECLAW_TEST_DB ?? "sqlite") as "sqlite" | "postgres";
+export const PG_URL = process.env.ONECLAW_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const STRONG_PASSWORD = "Correct-Horse-8attery!";
+
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export interface TestApp extends App {
+  config: Config;
+  dataDir: string;
+  pgSchema?: string;
+  logs: string[];
+  req<T = any>(method: string, url: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<Res<T>>;
+  signup(email?: string): Promise<{ token: string; userId: string; orgId: string; email: string }>;
+  /** Closes the app and removes its data (PostgreSQL schema, data dir). */
+  destroy(): Promise<void>;
+}
+
+/** Starts the real app on the suite's dialect with a fresh database and data dir. */
+export async function startApp(opts: { env?: Record<string, string>; dataDir?: string; pgSchema?: string; keepData?: boolean } = {}): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "oneclaw-test-"));
+  const pgSchema = dialect === "postgres" ? (opts.pgSchema ?? `t_${crypto.randomBytes(6).toString("hex")}`) : undefined;
+  const config = loadConfig({
+    ONECLAW_DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+    ...(dialect === "postgres" ? { DATABASE_URL: PG_URL } : {}),
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const built = await buildApp({ config, pgSchema, logger: { level: config.logLevel, redact: LOG_REDACT, stream } as any });
+  await built.app.ready();
+  const t: TestApp = {
+    ...built,
+    config,
+    dataDir,
+    pgSchema,
+    logs,
+    async req(method, url, o = {}) {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      if (o.token) headers.authorization = `Bearer ${o.token}`;
+      let payload: string | undefined = o.raw;
+      if (o.body !== undefined) {
+        payload = JSON.stringify(o.body);
+        headers["content-type"] ??= "application/json";
+      }
+      const res = await built.app.inject({ method: method as any, url, headers, payload });
+      let body: any = undefined;
+      try {
+        body = res.body ? JSON.parse(res.body) : undefined;
+      } catch {
+        body = undefined;
+      }
+      return { status: res.statusCode, body, headers: res.headers as any, text: res.body };
+    },
+    async signup(email = `u${crypto.randomBytes(5).toString("hex")}@example.com`) {
+      const r = await t.req("POST", "/v1/auth/signup", { body: { email, password: STRONG_PASSWORD } });
+      if (r.status !== 200) throw new Error(`signup failed: ${r.status} ${r.text}`);
+      const me = await t.req("GET", "/v1/auth/me", { token: r.body.access_token });
+      const claims = JSON.parse(Buffer.from(r.body.access_token.split(".")[1], "base64url").toString());
+      return { token: r.body.access_token, userId: me.body.id, orgId: claims.org_id, email };
+    },
+    async destroy() {
+      await built.close();
+      if (pgSchema && !opts.keepData) await dropSchema(pgSchema);
+      if (!opts.dataDir && !opts.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
+
+export async function dropSchema(schema: string) {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Runs SQL directly against the test database (to tamper with rows in tests). */
+export async function rawSql(t: TestApp, text: string, params: unknown[] = []): Promise<any[]> {
+  if (dialect === "postgres") {
+    const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${t.pgSchema}` });
+    await c.connect();
+    try {
+      return (await c.query(text, params)).rows;
+    } finally {
+      await c.end();
+    }
+  }
+  const Database = (await import("better-sqlite3")).default;
+  const db = new Database(t.store.sqliteFile!);
+  try {
+    const sqliteText = text.replace(/\$\d+/g, "?");
+    const st = db.prepare(sqliteText);
+    return st.reader ? st.all(...(params as any[])) : (st.run(...(params as any[])), []);
+  } finally {
+    db.close();
+  }
+}
+
+export const uuid = () => crypto.randomUUID();

@@ -1,0 +1,46 @@
+import net from "node:net";
+import { defineConfig } from "vitest/config";
+
+/** Whether a TCP service answers; suites that need it run only then (or always with ONECLAW_TEST_ALL=1). */
+function reachable(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host });
+    s.setTimeout(500);
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+    s.once("timeout", () => (s.destroy(), resolve(false)));
+  });
+}
+
+export default defineConfig(async () => {
+  const all = process.env.ONECLAW_TEST_ALL === "1";
+  const postgres = all || (await reachable(5432));
+  const serverTests = ["packages/server/test/api/**/*.test.ts"];
+  const projects: any[] = [
+    {
+      extends: true,
+      test: { name: "server:sqlite", include: serverTests, env: { ONECLAW_TEST_DB: "sqlite" } },
+    },
+    {
+      extends: true,
+      test: { name: "unit", include: ["packages/*/test/unit/**/*.test.ts"] },
+    },
+  ];
+  if (postgres) {
+    projects.push({
+      extends: true,
+      test: {
+        name: "server:postgres",
+        include: serverTests,
+        env: { ONECLAW_TEST_DB: "postgres", ONECLAW_TEST_PG_URL: process.env.ONECLAW_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
+      },
+    });
+  }
+  return {
+    test: {
+      projects,
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});
