@@ -107,6 +107,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     authenticator,
     mailer,
     log: app.log,
+    hooks: { beforeAuth: [], afterAuth: [], onResponse: [] },
   };
   const services = await buildServices(ctx);
   ctx.uow = new UnitOfWork(store.db, (trx, events) => services.audit.writeBatch(trx, events), config.auditFlushMs);
@@ -133,10 +134,16 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
     reply.header("cache-control", "no-store");
+    if (!req.routeOptions.url) return;
+    for (const hook of ctx.hooks.beforeAuth) await hook(req, reply);
     const mode = req.routeOptions.config?.auth ?? "required";
-    if (mode === "public" || !req.routeOptions.url) return;
+    if (mode === "public") return;
     if (mode === "optional" && !req.headers.authorization) return;
     req.principal = await authenticator.authenticate(req);
+    for (const hook of ctx.hooks.afterAuth) await hook(req, reply);
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    for (const hook of ctx.hooks.onResponse) await hook(req, reply).catch((e) => req.log.warn({ err: e }, "response hook failed"));
   });
 
   installProblemHandlers(app, (req) => {

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from "fastify";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "./config.js";
 import type { ApiKeyHasher } from "./crypto/api-keys.js";
 import type { Keyring } from "./crypto/keyring.js";
@@ -24,4 +24,17 @@ export interface AppContext {
   authenticator: Authenticator;
   mailer: Mailer;
   log: FastifyBaseLogger;
+  /** Request pipeline stages modules plug into (rate limits, IP rules, usage, maintenance mode). */
+  hooks: PipelineHooks;
+}
+
+export type RequestHook = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+export interface PipelineHooks {
+  /** Before authentication, on every matched route (rate limits). */
+  beforeAuth: RequestHook[];
+  /** After authentication, on authenticated requests (IP rules, maintenance mode, quota). */
+  afterAuth: RequestHook[];
+  /** After the response is sent (usage metering); must not throw. */
+  onResponse: RequestHook[];
 }
