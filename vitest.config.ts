@@ -25,6 +25,10 @@ export default defineConfig(async () => {
       extends: true,
       test: { name: "unit", include: ["packages/*/test/unit/**/*.test.ts"] },
     },
+    {
+      extends: true,
+      test: { name: "mcp", include: ["packages/mcp/test/e2e/**/*.test.ts"] },
+    },
   ];
   if (postgres) {
     projects.push({

@@ -5,6 +5,7 @@ import { AuditService } from "./audit/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
 import { healthRoutes } from "./health/routes.js";
+import { mcpRoutes } from "./mcp/routes.js";
 import { PolicyService } from "./policies/service.js";
 import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
@@ -36,4 +37,5 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   vaultRoutes(app, services);
   secretRoutes(app, services);
   auditRoutes(app, services);
+  mcpRoutes(app, ctx);
 }

@@ -1,0 +1,11 @@
+export * from "./api.js";
+export { HttpVaultApi, credentialFromBearer, type Credential, type HttpVaultApiOptions } from "./http-api.js";
+export { McpHttpHandler, type McpHttpOptions } from "./http-transport.js";
+export { createStandaloneServer } from "./standalone.js";
+export { createOneclawMcpServer, parseEnvBundle, type OneclawMcpOptions, type OneclawMcpSession } from "./server.js";
+export { performHttpRequest, hostAllowed, placeholderPaths, HttpRequestRefused, ALLOWED_HOSTS_KEY, DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http-request.js";
+export { inspectContent, DEFAULT_BLOCKED_HOSTS, type Inspection, type Threat } from "./security/inspect.js";
+export { SessionSecrets, encodedForms } from "./security/session-secrets.js";
+export { securitySettingsFromEnv, type SecuritySettings } from "./security/settings.js";
+export { stderrLogger, silentLogger, type Logger } from "./log.js";
+export { VERSION } from "./version.js";
