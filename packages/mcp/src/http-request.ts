@@ -104,6 +104,11 @@ export async function performHttpRequest(args: HttpRequestArgs, deps: HttpReques
   const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
   const headers = args.headers ?? {};
   const headerTexts = Object.entries(headers).flatMap(([k, v]) => [k, v]);
+  // A value the model already saw (get_secret) must go through a placeholder, so its host check applies.
+  for (const text of [args.url, args.body ?? "", ...headerTexts]) {
+    const hits = deps.secrets.find(text);
+    if (hits.length) throw new HttpRequestRefused(`The value of secret '${hits[0].path}' appears literally in the request; use {{secret:${hits[0].path}}} instead.`);
+  }
   const paths = placeholderPaths(args.url, args.body, ...headerTexts);
   if (paths.length === 0)
     throw new HttpRequestRefused(
@@ -122,12 +127,6 @@ export async function performHttpRequest(args: HttpRequestArgs, deps: HttpReques
   }
   if (target.protocol !== "https:" && target.protocol !== "http:") throw new HttpRequestRefused(`url: scheme '${target.protocol.replace(/:$/, "")}' is not allowed; only http and https.`);
   if (target.username || target.password) throw new HttpRequestRefused("url: credentials in the URL are not allowed; use a header with a placeholder.");
-
-  // A value the model already saw (get_secret) must go through a placeholder, so its host check applies.
-  for (const text of [args.url, args.body ?? "", ...headerTexts]) {
-    const hits = deps.secrets.find(text);
-    if (hits.length) throw new HttpRequestRefused(`The value of secret '${hits[0].path}' appears literally in the request; use {{secret:${hits[0].path}}} instead.`);
-  }
 
   // Allowed hosts come from metadata (the metadata endpoint does not count an access); values are fetched only after every check passed.
   for (const p of paths) {

@@ -120,15 +120,19 @@ export function startUpstream(handler: (req: http.IncomingMessage, body: string,
 /** A real MCP client over Streamable HTTP that also keeps every raw response body it received. */
 export async function httpClient(mcpUrl: string, headers: Record<string, string>) {
   const raw: string[] = [];
+  const pending: Array<Promise<unknown>> = [];
   const recordingFetch = async (input: string | URL | Request, init?: RequestInit) => {
     const res = await fetch(input, init);
-    if (res.body) void res.clone().text().then((t) => raw.push(t), () => undefined);
+    // GET opens the long-lived server-to-client stream; only POST answers carry tool results.
+    if (res.body && init?.method === "POST") pending.push(res.clone().text().then((t) => raw.push(t), () => undefined));
     return res;
   };
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers }, fetch: recordingFetch });
   const client = new Client({ name: "oneclaw-test", version: "1.0.0" });
   await client.connect(transport);
-  return { client, transport, raw, close: () => client.close() };
+  /** Every raw HTTP response body (JSON-RPC over SSE or JSON) received so far, exactly as sent. */
+  const rawText = async () => (await Promise.all(pending), raw.join("\n"));
+  return { client, transport, rawText, close: () => client.close() };
 }
 
 /** A real MCP client that spawns the built bin over stdio and keeps every raw JSON-RPC message it received. */
@@ -144,7 +148,7 @@ export async function stdioClient(env: Record<string, string>) {
     raw.push(JSON.stringify(m));
     deliver(m);
   };
-  return { client, raw, stderr: () => stderr, close: () => client.close() };
+  return { client, rawText: async () => raw.join("\n"), stderr: () => stderr, close: () => client.close() };
 }
 
 export const textOf = (r: any): string => (r.content ?? []).map((c: any) => c.text ?? "").join("\n");
