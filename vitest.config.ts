@@ -25,6 +25,10 @@ export default defineConfig(async () => {
       extends: true,
       test: { name: "unit", include: ["packages/*/test/unit/**/*.test.ts"] },
     },
+    {
+      extends: true,
+      test: { name: "sdk-cli", include: ["packages/sdk/test/**/*.test.ts", "packages/cli/test/**/*.test.ts"], env: { ONECLAW_TEST_DB: "sqlite" } },
+    },
   ];
   if (postgres) {
     projects.push({
