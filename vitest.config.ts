@@ -27,6 +27,10 @@ export default defineConfig(async () => {
     },
     {
       extends: true,
+      test: { name: "sdk-cli", include: ["packages/sdk/test/**/*.test.ts", "packages/cli/test/**/*.test.ts"], env: { ONECLAW_TEST_DB: "sqlite" } },
+    },
+    {
+      extends: true,
       test: { name: "mcp", include: ["packages/mcp/test/e2e/**/*.test.ts"] },
     },
   ];
