@@ -18,6 +18,8 @@ export const PASSWORD = "Correct-Horse-8attery!";
 export interface Proc {
   url: string;
   output: () => string;
+  /** Waits until the process has printed `text` (its pipes are read asynchronously). */
+  waitFor(text: string, ms?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,12 @@ function spawnUntil(cmd: string, args: string[], env: Record<string, string>, re
         resolve({
           url: m[1],
           output: () => out,
+          waitFor: async (text, ms = 5000) => {
+            const until = Date.now() + ms;
+            while (!out.includes(text) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+            if (!out.includes(text)) throw new Error(`process never printed '${text}'`);
+            return out;
+          },
           stop: () =>
             new Promise<void>((res) => {
               if (child.exitCode !== null) return (cleanup?.(), res());
