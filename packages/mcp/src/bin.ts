@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { credentialFromBearer, HttpVaultApi, type Credential } from "./http-api.js";
+import { credentialFromBearer, SdkVaultApi, type Credential } from "./sdk-api.js";
 import { stderrLogger } from "./log.js";
 import { securitySettingsFromEnv } from "./security/settings.js";
 import { createOneclawMcpServer } from "./server.js";
@@ -29,7 +29,7 @@ async function main() {
     if (!Number.isInteger(port) || port < 0 || port > 65535) fail("PORT must be a TCP port number");
     const host = env.HOST || "127.0.0.1";
     const { server, handler } = createStandaloneServer({
-      apiFor: (bearer, vaultId) => new HttpVaultApi({ baseUrl, credential: credentialFromBearer(bearer), vaultId }),
+      apiFor: (bearer, vaultId) => new SdkVaultApi({ baseUrl, credential: credentialFromBearer(bearer), vaultId }),
       settings,
       log: stderrLogger,
     });
@@ -55,7 +55,7 @@ async function main() {
   else if (env.ONECLAW_AGENT_TOKEN) credential = credentialFromBearer(env.ONECLAW_AGENT_TOKEN);
   if (!credential && !localOnly)
     fail("set ONECLAW_AGENT_API_KEY (agent key ocv_…; agent and vault are discovered) or ONECLAW_AGENT_TOKEN, or ONECLAW_LOCAL_ONLY=true for inspect_content only");
-  const api = localOnly || !credential ? undefined : new HttpVaultApi({ baseUrl, credential, vaultId: env.ONECLAW_VAULT_ID || undefined });
+  const api = localOnly || !credential ? undefined : new SdkVaultApi({ baseUrl, credential, vaultId: env.ONECLAW_VAULT_ID || undefined });
   const { server } = createOneclawMcpServer({ api, settings, log: stderrLogger });
   await server.connect(new StdioServerTransport());
   stderrLogger.info("oneclaw MCP server ready on stdio", { vault_api: localOnly ? null : baseUrl, local_only: localOnly });

@@ -1,5 +1,5 @@
 export * from "./api.js";
-export { HttpVaultApi, credentialFromBearer, type Credential, type HttpVaultApiOptions } from "./http-api.js";
+export { SdkVaultApi, credentialFromBearer, type Credential, type SdkVaultApiOptions } from "./sdk-api.js";
 export { McpHttpHandler, type McpHttpOptions } from "./http-transport.js";
 export { createStandaloneServer } from "./standalone.js";
 export { createOneclawMcpServer, parseEnvBundle, type OneclawMcpOptions, type OneclawMcpSession } from "./server.js";

@@ -4,7 +4,7 @@
  * through the full pipeline (auth, policies, audit, limits) exactly as an HTTP client's would, with
  * the caller's IP preserved for policy conditions.
  */
-import { credentialFromBearer, HttpVaultApi, McpHttpHandler, securitySettingsFromEnv, type Logger } from "@oneclaw/mcp";
+import { credentialFromBearer, SdkVaultApi, McpHttpHandler, securitySettingsFromEnv, type Logger } from "@oneclaw/mcp";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../context.js";
 
@@ -38,7 +38,7 @@ export function mcpRoutes(app: FastifyInstance, ctx: AppContext) {
   };
   const handler = new McpHttpHandler({
     apiFor: (bearer, vaultId, req) =>
-      new HttpVaultApi({
+      new SdkVaultApi({
         baseUrl: "http://oneclaw.internal",
         credential: credentialFromBearer(bearer),
         vaultId,
