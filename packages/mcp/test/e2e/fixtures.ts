@@ -15,10 +15,10 @@ export async function humanWithVault(base: string, name = "mcp-test") {
   return { ...human, vaultId: vault.id as string };
 }
 
-/** An agent bound to `vaultId` with a policy on `pattern`, created through the API as a human would. */
-export async function agentWithPolicy(base: string, humanToken: string, vaultId: string, pattern = "**", permissions = ["read"]): Promise<Agent> {
+/** An agent (bound to `vaultId` unless told otherwise) with a policy on `pattern`, created through the API as a human would. */
+export async function agentWithPolicy(base: string, humanToken: string, vaultId: string, pattern = "**", permissions = ["read"], bindToVault = true): Promise<Agent> {
   const created = await expectOk(
-    api(base, "POST", "/v1/agents", { token: humanToken, body: { name: `agent-${crypto.randomBytes(3).toString("hex")}`, vault_ids: [vaultId] } }),
+    api(base, "POST", "/v1/agents", { token: humanToken, body: { name: `agent-${crypto.randomBytes(3).toString("hex")}`, ...(bindToVault ? { vault_ids: [vaultId] } : {}) } }),
     201,
   );
   await expectOk(
