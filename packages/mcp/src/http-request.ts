@@ -207,7 +207,7 @@ export async function performHttpRequest(args: HttpRequestArgs, deps: HttpReques
       : `[${read.text.length}${read.truncated ? "+" : ""} bytes of ${contentType || "binary"} data not shown]`;
     return {
       status: res.status,
-      status_text: res.statusText,
+      status_text: scrub(res.statusText),
       url: scrub(url.toString()),
       headers: outHeaders,
       body: outBody,
