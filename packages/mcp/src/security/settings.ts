@@ -9,7 +9,7 @@ export interface SecuritySettings {
   /** Replace values fetched this session in other tools' output with [REDACTED:path] (default true). */
   redactSecrets: boolean;
   pii: boolean;
-  /** A fetched value appearing in another tool's input: warn (log), block, or off. */
+  /** A fetched value appearing in another tool's input: block (default), warn (log only), or off. */
   exfilProtection: "warn" | "block" | "off";
   blockedHosts: string[];
   http: HttpLimits;
@@ -38,7 +38,8 @@ export function securitySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S
     sanitizationMode: oneOf(env.ONECLAW_MCP_SANITIZATION_MODE, ["block", "surgical", "log_only"] as const, "block", "ONECLAW_MCP_SANITIZATION_MODE"),
     redactSecrets: bool(env.ONECLAW_MCP_REDACT_SECRETS, true),
     pii: bool(env.ONECLAW_MCP_PII_DETECTION, true),
-    exfilProtection: oneOf(env.ONECLAW_MCP_EXFIL_PROTECTION, ["warn", "block", "off"] as const, "warn", "ONECLAW_MCP_EXFIL_PROTECTION"),
+    // 1Claw defaults to warn; a value passed on would reach the API's URLs and logs, so oneclaw blocks by default.
+    exfilProtection: oneOf(env.ONECLAW_MCP_EXFIL_PROTECTION, ["warn", "block", "off"] as const, "block", "ONECLAW_MCP_EXFIL_PROTECTION"),
     blockedHosts: [...DEFAULT_BLOCKED_HOSTS, ...extra],
     http: {
       timeoutMs: int(env.ONECLAW_MCP_HTTP_TIMEOUT_MS, DEFAULT_HTTP_LIMITS.timeoutMs, "ONECLAW_MCP_HTTP_TIMEOUT_MS"),

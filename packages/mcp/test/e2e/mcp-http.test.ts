@@ -210,6 +210,11 @@ describe("Vault API /mcp endpoint", () => {
     );
     expect(hijack.status).toBe(403);
     expect(await hijack.text()).not.toContain(STRIPE);
+    // A closed session is gone: its id answers 404 and a new initialize is needed.
+    const sessionA = a.transport.sessionId!;
+    await a.transport.terminateSession();
+    const after = await postMcp(`${vault.url}/mcp`, { ...MCP_HEADERS(), "mcp-session-id": sessionA, "mcp-protocol-version": "2025-06-18" }, { jsonrpc: "2.0", id: 10, method: "tools/list" });
+    expect(after.status).toBe(404);
     await a.close();
     await b.close();
   });
@@ -230,6 +235,14 @@ describe("standalone MCP server (MCP_TRANSPORT=httpStream)", () => {
     expect((await postMcp(`${mcp.url}/mcp`, { authorization: `Bearer ${agent.apiKey}` })).status).toBe(400);
     const bad = await fetch(`${mcp.url}/mcp`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
     expect(bad.status).toBe(400);
+    const huge = await fetch(`${mcp.url}/mcp`, { method: "POST", headers: { "content-type": "application/json" }, body: `"${"x".repeat(6 * 1024 * 1024)}"` }).catch(() => undefined);
+    // Either the 413 answer arrives or the server cuts the upload short; it never accepts it.
+    if (huge) expect(huge.status).toBe(413);
+    expect((await fetch(`${mcp.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${mcp.url}/mcp`, { method: "PUT" })).status).toBe(405);
+    const noSession = await postMcp(`${mcp.url}/mcp`, { authorization: `Bearer ${agent.apiKey}`, "x-vault-id": owner.vaultId }, { jsonrpc: "2.0", id: 2, method: "tools/list" });
+    expect(noSession.status).toBe(400);
+    expect(await noSession.text()).toContain("initialize");
   });
 
   test("an ocv_ agent key as bearer: reads a secret and calls the upstream through http_request without the value reaching the model", async () => {

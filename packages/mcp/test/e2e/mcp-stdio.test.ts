@@ -136,6 +136,52 @@ describe("stdio bin", () => {
     await c.close();
   });
 
+  test("a fetched value passed to another tool is refused by default (block); ONECLAW_MCP_EXFIL_PROTECTION=warn only logs it", async () => {
+    const blocking = await stdioClient({ ONECLAW_AGENT_API_KEY: agent.apiKey, ONECLAW_BASE_URL: vault.url });
+    await blocking.client.callTool({ name: "get_secret", arguments: { path: "api-keys/openai" } });
+    const r = await blocking.client.callTool({ name: "list_secrets", arguments: { prefix: OPENAI } });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toBe("Blocked by oneclaw MCP security: the value of [REDACTED:api-keys/openai] appears in the input of list_secrets. Secret values must not be passed to other tools.");
+    await blocking.close();
+    expect(blocking.stderr()).toContain("exfiltration attempt");
+    expect(blocking.stderr()).not.toContain(OPENAI);
+
+    // Blocked before any API call: the value never reached the Vault API's URLs or logs.
+    expect(await vault.waitFor("/secrets/api-keys/openai")).not.toContain(OPENAI);
+    const warning = await stdioClient({ ONECLAW_AGENT_API_KEY: agent.apiKey, ONECLAW_BASE_URL: vault.url, ONECLAW_MCP_EXFIL_PROTECTION: "warn" });
+    await warning.client.callTool({ name: "get_secret", arguments: { path: "api-keys/openai" } });
+    const w = await warning.client.callTool({ name: "list_secrets", arguments: { prefix: OPENAI } });
+    expect(w.isError).toBeFalsy();
+    expect(textOf(w)).toBe("No secrets found under '[REDACTED:api-keys/openai]'.");
+    await warning.close();
+    expect(warning.stderr()).toContain("exfiltration attempt");
+    expect(warning.stderr()).not.toContain(OPENAI);
+  });
+
+  test("bad tool input is refused with a message naming the problem, never a crash", async () => {
+    const c = await stdioClient({ ONECLAW_AGENT_API_KEY: agent.apiKey, ONECLAW_BASE_URL: vault.url });
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ["get_secret", {}, /path/],
+      ["get_secret", { path: "" }, /path/],
+      ["get_secret", { path: "a/../b" }, /^Invalid request: path/],
+      ["get_secret", { path: "has space" }, /^Invalid request/],
+      ["put_secret", { path: "scratch/x", value: "v", type: "banana" }, /type/],
+      ["put_secret", { path: "scratch/x", value: "v", expires_at: "tomorrow" }, /expires_at/],
+      ["http_request", { method: "TRACE", url: "https://a.example" }, /method/],
+      ["grant_access", { vault_id: "nope", principal_type: "agent", principal_id: agent.id }, /vault_id/],
+      ["share_secret", { secret_id: agent.id, recipient_type: "user", expires_at: "2030-01-01T00:00:00Z" }, /^Invalid request: recipient_id/],
+      ["submit_transaction", { chain: "base", to: "0x123", value: "1" }, /to/],
+    ];
+    for (const [name, args, message] of cases) {
+      const r = await c.client.callTool({ name, arguments: args });
+      expect(r.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
+      expect(textOf(r), `${name} ${JSON.stringify(args)}`).toMatch(message);
+    }
+    // Still serving afterwards.
+    expect(textOf(await c.client.callTool({ name: "list_secrets", arguments: { prefix: "api-keys/" } }))).toContain("api-keys/openai");
+    await c.close();
+  });
+
   test("ONECLAW_LOCAL_ONLY=true offers only inspect_content and needs no credentials", async () => {
     const c = await stdioClient({ ONECLAW_LOCAL_ONLY: "true" });
     expect((await c.client.listTools()).tools.map((t) => t.name)).toEqual(["inspect_content"]);
