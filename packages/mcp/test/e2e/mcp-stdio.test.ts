@@ -18,6 +18,10 @@ const DB_URL = `postgres://app:${canary("dbpass")}@db.internal:5432/app`;
 beforeAll(async () => {
   vault = await startVaultServer();
   upstream = await startUpstream((req, _body, res) => {
+    const value = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+    if (req.url === "/slow") return void setTimeout(() => res.end("late"), 3000);
+    // The value straddles the response limit of the test below (1000 bytes).
+    if (req.url === "/big") return res.writeHead(200, { "content-type": "text/plain" }).end("a".repeat(990) + value + "b".repeat(5000));
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ ok: true, saw: req.headers.authorization }));
   });
@@ -179,6 +183,33 @@ describe("stdio bin", () => {
     }
     // Still serving afterwards.
     expect(textOf(await c.client.callTool({ name: "list_secrets", arguments: { prefix: "api-keys/" } }))).toContain("api-keys/openai");
+    await c.close();
+  });
+
+  test("http_request limits: a slow upstream times out; a large body is cut, and a value straddling the cut is still redacted", async () => {
+    const c = await stdioClient({
+      ONECLAW_AGENT_API_KEY: agent.apiKey,
+      ONECLAW_BASE_URL: vault.url,
+      ONECLAW_MCP_HTTP_TIMEOUT_MS: "1000",
+      ONECLAW_MCP_HTTP_MAX_RESPONSE_BYTES: "1000",
+    });
+    const auth = { Authorization: "Bearer {{secret:api-keys/openai}}" };
+    const slow = await c.client.callTool({ name: "http_request", arguments: { method: "GET", url: `${upstream.url}/slow`, headers: auth } });
+    expect(slow.isError).toBe(true);
+    expect(textOf(slow)).toBe(`http_request refused: Request to 127.0.0.1:${upstream.port} failed: no answer within 1000 ms.`);
+    const big = JSON.parse(textOf(await c.client.callTool({ name: "http_request", arguments: { method: "GET", url: `${upstream.url}/big`, headers: auth } })));
+    expect(big.truncated).toBe(true);
+    expect(big.body).toBe("a".repeat(990) + "[REDACTED:");
+    expect(big.redacted).toEqual(["api-keys/openai"]);
+    expect(await c.rawText()).not.toContain(OPENAI.slice(0, 16));
+    await c.close();
+  });
+
+  test("an invalid agent token gets the actionable 401 text", async () => {
+    const c = await stdioClient({ ONECLAW_AGENT_TOKEN: "eyJhbGciOiJFZERTQSJ9.e30.bm9wZQ", ONECLAW_VAULT_ID: owner.vaultId, ONECLAW_BASE_URL: vault.url });
+    const r = await c.client.callTool({ name: "list_secrets", arguments: {} });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/^Not authenticated: the agent credential is invalid, expired or revoked/);
     await c.close();
   });
 

@@ -58,7 +58,15 @@ export function mcpRoutes(app: FastifyInstance, ctx: AppContext) {
       reply.hijack();
       // Expose the pipeline's client IP (trustProxy-aware) to apiFor.
       (req.raw as { ip?: string }).ip = req.ip;
-      await handler.handle(req.raw, reply.raw, req.body);
+      try {
+        await handler.handle(req.raw, reply.raw, req.body);
+      } catch (e) {
+        req.log.error({ err: e }, "mcp request failed");
+        if (!reply.raw.headersSent) {
+          reply.raw.writeHead(500, { "content-type": "application/json" });
+          reply.raw.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "Internal error" }, id: null }));
+        }
+      }
     },
   });
 }
