@@ -116,6 +116,8 @@ export async function performHttpRequest(args: HttpRequestArgs, deps: HttpReques
     );
   for (const p of paths) if (!SECRET_PATH.test(p) || p.length > 512 || p.includes("//")) throw new HttpRequestRefused(`Invalid secret path in placeholder: '${p}'.`);
   if (placeholderPaths(...Object.keys(headers)).length) throw new HttpRequestRefused("Placeholders are not allowed in header names.");
+  for (const name of Object.keys(headers))
+    if (/^(host|connection|content-length|transfer-encoding|upgrade|proxy-.*)$/i.test(name.trim())) throw new HttpRequestRefused(`headers: '${name}' is set by oneclaw and cannot be given.`);
 
   const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(args.url)?.[0] ?? "";
   if (origin.includes("{{")) throw new HttpRequestRefused("Placeholders are not allowed in the scheme, credentials, host or port of the url.");

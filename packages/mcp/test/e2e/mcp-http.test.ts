@@ -4,7 +4,7 @@
  * created through the API; a local HTTP server stands in for the third-party API.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { httpClient, startStandaloneMcp, startUpstream, startVaultServer, textOf, type Proc, type Upstream } from "../helpers.js";
+import { api, httpClient, startStandaloneMcp, startUpstream, startVaultServer, textOf, type Proc, type Upstream } from "../helpers.js";
 import { agentWithPolicy, canary, humanWithVault, putSecret, type Agent } from "./fixtures.js";
 
 let vault: Proc;
@@ -107,6 +107,13 @@ describe("Vault API /mcp endpoint", () => {
     for (const form of [STRIPE, Buffer.from(STRIPE).toString("base64"), encodeURIComponent(STRIPE), STRIPE.slice(0, 30)]) expect(raw).not.toContain(form);
     await c.close();
     expect(vault.output()).not.toContain(STRIPE);
+    // The read behind the placeholder went through the API: audited as the agent, from the MCP client's address, without the value.
+    const audit = await api(vault.url, "GET", `/v1/audit/events?actor_type=agent&action=secret.read&limit=1000`, { token: owner.token });
+    expect(audit.status).toBe(200);
+    const reads = audit.body.events.filter((e: { actor_id: string; details: { path?: string } }) => e.actor_id.includes(agent.id) && e.details.path === "api-keys/stripe");
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads[0].ip_address).toBe("127.0.0.1");
+    expect(JSON.stringify(audit.body)).not.toContain(STRIPE);
   });
 
   test("http_request refuses hosts not allowed for the secret, plain http without an explicit http:// entry, other schemes, and requests without a secret", async () => {
@@ -127,6 +134,7 @@ describe("Vault API /mcp endpoint", () => {
     expect(await call({ method: "GET", url: "file:///tmp/data?k={{secret:api-keys/stripe}}" })).toContain("only http and https");
     expect(await call({ method: "GET", url: `http://{{secret:api-keys/stripe}}.example.com/` })).toContain("not allowed in the scheme, credentials, host or port");
     expect(await call({ method: "GET", url: `${upstream.url}/x` })).toContain("reference at least one secret");
+    expect(await call({ method: "GET", url: `${upstream.url}/x`, headers: { Host: "other.example", Authorization: "Bearer {{secret:api-keys/stripe}}" } })).toContain("'Host' is set by oneclaw");
     expect(upstream.received.length).toBe(before.up);
     expect(other.received.length).toBe(before.other);
     // The refused attempts did not read the limited secret (metadata only): its single read is still there.
