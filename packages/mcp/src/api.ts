@@ -96,3 +96,6 @@ export class VaultApiError extends Error {
     this.name = "VaultApiError";
   }
 }
+
+/** A tool refusing on its own (never containing a secret value); the message is shown to the model as is. */
+export class ToolRefusal extends Error {}

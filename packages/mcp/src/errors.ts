@@ -1,9 +1,10 @@
-import { VaultApiError } from "./api.js";
+import { ToolRefusal, VaultApiError } from "./api.js";
 import { HttpRequestRefused } from "./http-request.js";
 
 /** Turns a failure into the actionable sentence the model is shown (never a secret value, never a stack). */
 export function toolErrorMessage(e: unknown, path?: string): string {
   if (e instanceof HttpRequestRefused) return `http_request refused: ${e.message}`;
+  if (e instanceof ToolRefusal) return e.message;
   if (!(e instanceof VaultApiError)) return `Unexpected error: ${e instanceof Error ? e.message : String(e)}`;
   switch (e.status) {
     case 400:

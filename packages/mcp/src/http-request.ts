@@ -3,7 +3,7 @@
  * process, only for hosts a human allowed for that secret, and scrubs every fetched value from what
  * goes back to the model.
  */
-import type { VaultApi } from "./api.js";
+import { ToolRefusal, type VaultApi } from "./api.js";
 import type { Logger } from "./log.js";
 import type { SessionSecrets } from "./security/session-secrets.js";
 
@@ -37,7 +37,7 @@ export interface HttpResult {
 }
 
 /** A refusal the model is told about (never containing a secret value). */
-export class HttpRequestRefused extends Error {}
+export class HttpRequestRefused extends ToolRefusal {}
 
 const PLACEHOLDER = /\{\{\s*secret:([^{}\s]+)\s*\}\}/g;
 const SECRET_PATH = /^[A-Za-z0-9]([A-Za-z0-9_\-/]*[A-Za-z0-9])?$/;

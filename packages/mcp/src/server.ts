@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { VaultApiError, type VaultApi } from "./api.js";
+import { ToolRefusal, VaultApiError, type VaultApi } from "./api.js";
 import { toolErrorMessage } from "./errors.js";
 import { HTTP_METHODS, performHttpRequest } from "./http-request.js";
 import type { Logger } from "./log.js";
@@ -29,6 +29,8 @@ export interface OneclawMcpSession {
   secrets: SessionSecrets;
 }
 
+/** Metadata key: `false` means get_secret/get_env_bundle refuse, so the value is only ever used through http_request. */
+export const REVEAL_KEY = "reveal_to_model";
 const SECRET_TYPES = ["api_key", "password", "private_key", "certificate", "file", "note", "ssh_key", "env_bundle", "generic", "env"] as const;
 /** Tools whose purpose is to move secret values; exempt from exfiltration checks and output redaction (§11.3). */
 const SECRET_TOOLS = new Set(["get_secret", "get_env_bundle", "put_secret", "rotate_and_store"]);
@@ -156,6 +158,13 @@ export function createOneclawMcpServer(opts: OneclawMcpOptions): OneclawMcpSessi
   const api = opts.api;
   if (!api) return { server, secrets };
 
+  /** A human can keep a value out of the model entirely: metadata `reveal_to_model: false` leaves only http_request. */
+  async function refuseIfHidden(path: string) {
+    const meta = await api!.describeSecret(path);
+    if (meta.metadata?.[REVEAL_KEY] === false)
+      throw new ToolRefusal(`The value of '${path}' is not revealed to the model (metadata.${REVEAL_KEY} is false). Use http_request with {{secret:${path}}}.`);
+  }
+
   server.registerTool(
     "list_secrets",
     {
@@ -183,6 +192,7 @@ export function createOneclawMcpServer(opts: OneclawMcpOptions): OneclawMcpSessi
     },
     (args) =>
       guarded("get_secret", args, async ({ path }) => {
+        await refuseIfHidden(path);
         const s = await api.getSecret(path);
         secrets.remember(path, s.value);
         log.info(`secret accessed: ${path}`);
@@ -274,6 +284,7 @@ export function createOneclawMcpServer(opts: OneclawMcpOptions): OneclawMcpSessi
     },
     (args) =>
       guarded("get_env_bundle", args, async ({ path }) => {
+        await refuseIfHidden(path);
         const s = await api.getSecret(path);
         secrets.remember(path, s.value);
         const parsed = parseEnvBundle(s.value);
