@@ -29,6 +29,8 @@ export interface OneclawMcpSession {
   secrets: SessionSecrets;
 }
 
+/** The API caps a share's accesses (there is no "unlimited"); the seed's 0 = unlimited maps to this cap. */
+const MAX_SHARE_ACCESSES = 10_000;
 /** Metadata key: `false` means get_secret/get_env_bundle refuse, so the value is only ever used through http_request. */
 export const REVEAL_KEY = "reveal_to_model";
 const SECRET_TYPES = ["api_key", "password", "private_key", "certificate", "file", "note", "ssh_key", "env_bundle", "generic", "env"] as const;
@@ -356,7 +358,7 @@ export function createOneclawMcpServer(opts: OneclawMcpOptions): OneclawMcpSessi
         recipient_type: z.enum(["creator", "user", "agent", "anyone_with_link"]),
         recipient_id: z.string().uuid().optional().describe("Required for user and agent"),
         expires_at: IsoDate.describe("ISO 8601 expiry"),
-        max_access_count: z.number().int().min(0).max(1_000_000).default(5).describe("Max reads (0 = unlimited)"),
+        max_access_count: z.number().int().min(0).max(MAX_SHARE_ACCESSES).default(5).describe(`Max reads (0 = as many as the server allows, ${MAX_SHARE_ACCESSES})`),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
@@ -364,13 +366,9 @@ export function createOneclawMcpServer(opts: OneclawMcpOptions): OneclawMcpSessi
       guarded("share_secret", args, async ({ secret_id, recipient_type, recipient_id, expires_at, max_access_count }) => {
         if ((recipient_type === "user" || recipient_type === "agent") && !recipient_id)
           throw new VaultApiError(400, `recipient_id: required when recipient_type is '${recipient_type}'`);
-        const s = await api.createShare(secret_id, {
-          recipient_type,
-          ...(recipient_id ? { recipient_id } : {}),
-          expires_at,
-          ...(max_access_count ? { max_access_count } : {}),
-        });
-        const limits = `expires ${expires_at}, ${max_access_count ? `at most ${max_access_count} access(es)` : "unlimited accesses"}`;
+        const accesses = max_access_count || MAX_SHARE_ACCESSES;
+        const s = await api.createShare(secret_id, { recipient_type, ...(recipient_id ? { recipient_id } : {}), expires_at, max_access_count: accesses });
+        const limits = `expires ${expires_at}, at most ${accesses} access(es)`;
         if (recipient_type === "anyone_with_link") return `Share created (id: ${s.id}): ${s.share_url ?? ""} — anyone with the link can open it (${limits}).`;
         return `Share created (id: ${s.id}) for ${recipient_type === "creator" ? "your creator" : `${recipient_type} ${recipient_id}`} (${limits}). The recipient must accept the share before they can access the secret.`;
       }),
