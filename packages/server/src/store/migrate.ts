@@ -1,4 +1,4 @@
-import { Migrator } from "kysely";
+import { Migrator, sql } from "kysely";
 import type { Store } from "./db.js";
 import { migrationProvider } from "./migrations/index.js";
 
@@ -7,7 +7,10 @@ import { migrationProvider } from "./migrations/index.js";
  * advisory lock, so several replicas starting together apply each migration exactly once.
  */
 export async function migrate(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), allowUnorderedMigrations: true });
+  // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+  const migrationTableSchema =
+    store.dialect === "postgres" ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0].s : undefined;
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), allowUnorderedMigrations: true, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
