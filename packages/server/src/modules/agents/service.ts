@@ -420,9 +420,10 @@ export class AgentService implements PrincipalDirectory {
     } else if (body.oidc_token) {
       method = "oidc_client_credentials";
       row = await this.verifyOidc(body.oidc_token, body.agent_id);
-    } else if (cert?.authorized) {
+    } else if (cert) {
       method = "mtls";
-      const fp = normalizeFingerprint(cert.fingerprint256);
+      // Only a certificate that chains to the configured client CA counts; a matching fingerprint alone does not.
+      const fp = cert.authorized ? normalizeFingerprint(cert.fingerprint256) : null;
       const candidates = fp ? (await this.store.byCertFingerprint(fp)).filter((a) => a.auth_method === "mtls") : [];
       row = body.agent_id ? candidates.find((a) => a.id === body.agent_id) : candidates.length === 1 ? candidates[0] : undefined;
     } else {
