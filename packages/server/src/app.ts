@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import http from "node:http";
 import fastifyCors from "@fastify/cors";
 import fastifyHelmet from "@fastify/helmet";
 import fastifySwagger from "@fastify/swagger";
@@ -40,8 +41,18 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions["loggerInstance"];
 }
 
+/** A route the app serves, as registered (tests walk these to check every one). */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (the document itself, /metrics). */
+  hidden: boolean;
+  auth: "public" | "required" | "optional";
+}
+
 export interface App {
   app: FastifyInstance;
+  routes: ServedRoute[];
   ctx: AppContext;
   services: Services;
   close(): Promise<void>;
@@ -83,9 +94,21 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => crypto.randomUUID(),
     trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
-    connectionTimeout: 60_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 10_000,
+    // Slow clients: headers must arrive within headersTimeoutMs and the whole request within
+    // requestTimeoutMs (Node answers 408 and closes); idle sockets close after 60 s.
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: config.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+          keepAliveTimeout: 10_000,
+        },
+        handler,
+      );
+      server.setTimeout(60_000);
+      return server;
+    },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -160,6 +183,13 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       })
       .catch((e) => req.log.error({ err: e }, "could not audit integrity failure"));
   });
+  const routes: ServedRoute[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method === "HEAD" || method === "OPTIONS") continue;
+      routes.push({ method, url: route.url, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide), auth: route.config?.auth ?? "required" });
+    }
+  });
   installMethodNotAllowed(app);
   installMetrics(app);
 
@@ -181,6 +211,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   let closed = false;
   return {
     app,
+    routes,
     ctx,
     services,
     async close() {
