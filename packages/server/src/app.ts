@@ -136,7 +136,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   ctx.uow = new UnitOfWork(store.db, (trx, events) => services.audit.writeBatch(trx, events), config.auditFlushMs);
 
   // Empty JSON bodies (common on DELETE and bodiless POST) are accepted as "no body".
-  app.removeContentTypeParser("application/json");
+  // JSON only: anything else (text/plain included) is 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined);
@@ -203,7 +204,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
   for (const url of ["/v1/openapi.json", "/openapi.json"]) {
-    app.get(url, { config: { auth: "public" }, schema: { hide: true } }, async () => app.swagger());
+    app.get(url, { config: { auth: "public" }, schema: { hide: true } }, async () => openapiDocument(app));
   }
 
   await registerRoutes(app, services, ctx);
@@ -224,6 +225,27 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       if (ownsStore) await store.close();
     },
   };
+}
+
+/**
+ * The generated OpenAPI document, with Fastify's catch-all `*` (secret paths, which span
+ * several URL segments) written as the reference's `{path}` parameter.
+ */
+const cachedDoc: WeakMap<FastifyInstance, unknown> = new WeakMap();
+function openapiDocument(app: FastifyInstance) {
+  const hit = cachedDoc.get(app);
+  if (hit) return hit;
+  const doc = structuredClone(app.swagger()) as { paths?: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>> };
+  const paths: typeof doc.paths = {};
+  for (const [p, item] of Object.entries(doc.paths ?? {})) {
+    for (const op of Object.values(item)) {
+      for (const param of op.parameters ?? []) if (param.in === "path" && param.name === "*") param.name = "path";
+    }
+    paths[p.replace(/\{\*\}$/, "{path}")] = item;
+  }
+  doc.paths = paths;
+  cachedDoc.set(app, doc);
+  return doc;
 }
 
 /** 405 with an Allow header when the path exists for other methods; problem+json 404 otherwise. */
