@@ -23,6 +23,8 @@ import { generateIdentityKeys } from "./identity-keys.js";
 import { AgentStore, type AgentRow } from "./store.js";
 
 const AGENT_TOPIC = "agent.changed";
+/** "<agent id> <creator user id>": lets every replica know who may open an agent-created vault. */
+const CREATED_TOPIC = "agent.created";
 export const AGENT_KEYS_VAULT = "__agent-keys";
 const ENROLL_COOLDOWN_MS = 10 * 60 * 1000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -87,6 +89,10 @@ export class AgentService implements PrincipalDirectory {
     this.store = new AgentStore(ctx.db);
     ctx.authenticator.onTokenType("agent", (claims) => this.resolveToken(claims as AgentClaims));
     ctx.bus.subscribe(AGENT_TOPIC, (id) => this.cache.delete(id));
+    ctx.bus.subscribe(CREATED_TOPIC, (data) => {
+      const [id, createdBy] = data.split(" ");
+      if (id && createdBy) this.creators.set(id, createdBy);
+    });
     deps.secrets.readGuards.push((p, _vault, secret) => this.intentsGuard(p, secret.type));
     deps.policies.bind(deps.vaults, this);
     deps.auth.onUserDeleted((trx, user, orgDeleted) => this.userDeleted(trx, user.id, user.org_id, orgDeleted));
@@ -187,6 +193,9 @@ export class AgentService implements PrincipalDirectory {
   }
 
   // --- Management ---
+
+  /** Checks other modules run inside the creating transaction (e.g. the tier's agent limit). */
+  readonly hooks = { beforeCreate: [] as Array<(trx: Tx, orgId: string) => Promise<void>> };
 
   private humanOnly(p: Principal) {
     if (p.type !== "user") throw forbidden("This endpoint is for human accounts");
@@ -305,9 +314,12 @@ export class AgentService implements PrincipalDirectory {
       updated_at: now,
       last_active_at: null,
     };
+    // Limits are checked before anything is written, and again in the creating transaction.
+    if (this.hooks.beforeCreate.length) await this.ctx.uow.run(async ({ trx }) => { for (const check of this.hooks.beforeCreate) await check(trx, p.orgId); });
     // Private halves first: an agent never exists without its identity keys stored.
     await this.storeIdentityKeys(p.orgId, id, keys, ip);
     await this.ctx.uow.run(async ({ trx, audit }) => {
+      for (const check of this.hooks.beforeCreate) await check(trx, p.orgId);
       await this.store.insert(trx, row);
       audit({
         orgId: p.orgId,
@@ -320,7 +332,7 @@ export class AgentService implements PrincipalDirectory {
         ip,
       });
     });
-    this.creators.set(id, row.created_by);
+    await this.ctx.bus.publish(CREATED_TOPIC, `${id} ${row.created_by}`);
     return { agent: row, apiKey };
   }
 
