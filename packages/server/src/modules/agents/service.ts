@@ -324,8 +324,9 @@ export class AgentService implements PrincipalDirectory {
       audit({
         orgId: p.orgId,
         action: opts.audit ?? "agent.register",
-        actorId: opts.createdBy ? `user:${opts.createdBy}` : actorId(p),
-        actorType: "user",
+        // A self-enrolled agent registered itself; otherwise the calling human did.
+        actorId: opts.createdBy ? `agent:${id}` : actorId(p),
+        actorType: opts.createdBy ? "agent" : p.type,
         resourceType: "agent",
         resourceId: id,
         details: { name: row.name, auth_method: row.auth_method, vault_ids: vaultIds },
