@@ -34,6 +34,8 @@ export default defineConfig(async () => {
       test: { name: "mcp", include: ["packages/mcp/test/e2e/**/*.test.ts"] },
     },
   ];
+  // Start-up, configuration, signals: the built server as a process, once (needs PostgreSQL for the replica test).
+  if (postgres) projects.push({ extends: true, test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"] } });
   if (postgres) {
     projects.push({
       extends: true,

@@ -1,3 +1,11 @@
+import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import os from "node:os";
+import path from "node:path";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawSql, startApp, type TestApp } from "../helpers.js";
 
@@ -119,5 +127,153 @@ describe("agent token exchange", () => {
     const all = JSON.stringify(await rawSql(t, "SELECT * FROM audit_events"));
     expect(all).not.toContain(api_key.slice(4));
     expect(t.logs.join("")).not.toContain(api_key.slice(4));
+  });
+});
+
+describe("mtls agents", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oneclaw-mtls-"));
+  const f = (n: string) => path.join(dir, n);
+  let tlsApp: TestApp;
+  let port: number;
+  let owner: Awaited<ReturnType<TestApp["signup"]>>;
+
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+  function issue(name: string, caName: string | null) {
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f(`${name}.key`), "-subj", `/CN=${name}`, "-out", f(`${name}.csr`));
+    if (caName) openssl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f(`${caName}.crt`), "-CAkey", f(`${caName}.key`), "-CAcreateserial", "-days", "2", "-out", f(`${name}.crt`), "-extfile", f("ext.cnf"));
+    else openssl("x509", "-req", "-in", f(`${name}.csr`), "-signkey", f(`${name}.key`), "-days", "2", "-out", f(`${name}.crt`));
+  }
+  const fingerprint = (name: string) => new crypto.X509Certificate(fs.readFileSync(f(`${name}.crt`))).fingerprint256;
+
+  function call(method: string, url: string, opts: { cert?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; body: any }> {
+    return new Promise((resolve, reject) => {
+      const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+      const req = https.request(
+        {
+          host: "127.0.0.1",
+          port,
+          method,
+          path: url,
+          ca: fs.readFileSync(f("server-ca.crt")),
+          servername: "localhost",
+          ...(opts.cert ? { cert: fs.readFileSync(f(`${opts.cert}.crt`)), key: fs.readFileSync(f(`${opts.cert}.key`)) } : {}),
+          headers: { ...(payload ? { "content-type": "application/json" } : {}), ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
+        },
+        (res) => {
+          let data = "";
+          res.on("data", (c) => (data += c));
+          res.on("end", () => resolve({ status: res.statusCode!, body: data ? JSON.parse(data) : undefined }));
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  beforeAll(async () => {
+    fs.writeFileSync(f("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+    for (const ca of ["server-ca", "client-ca"]) {
+      openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f(`${ca}.key`), "-subj", `/CN=${ca}`, "-days", "2", "-out", f(`${ca}.crt`));
+    }
+    issue("server", "server-ca");
+    issue("agent", "client-ca");
+    issue("stranger", "client-ca");
+    issue("selfsigned", null);
+    tlsApp = await startApp({ env: { ONECLAW_TLS_CERT: f("server.crt"), ONECLAW_TLS_KEY: f("server.key"), ONECLAW_TLS_CLIENT_CA: f("client-ca.crt") } });
+    await tlsApp.app.listen({ host: "127.0.0.1", port: 0 });
+    port = (tlsApp.app.server.address() as { port: number }).port;
+    owner = await tlsApp.signup();
+  });
+  afterAll(async () => {
+    await tlsApp?.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a certificate from the client CA whose fingerprint matches gets a token without an API key", async () => {
+    const created = await tlsApp.req("POST", "/v1/agents", { token: owner.token, body: { name: "tls-bot", auth_method: "mtls", client_cert_fingerprint: fingerprint("agent") } });
+    expect(created.status).toBe(201);
+    const id = created.body.agent.id;
+    const r = await call("POST", "/v1/auth/agent-token", { cert: "agent", body: {} });
+    expect(r.status).toBe(200);
+    expect(r.body.agent_id).toBe(id);
+    const withId = await call("POST", "/v1/auth/agent-token", { cert: "agent", body: { agent_id: id } });
+    expect(withId.status).toBe(200);
+    const me = await call("GET", "/v1/agents/me", { token: r.body.access_token });
+    expect(me.body.id).toBe(id);
+    await tlsApp.req("PATCH", `/v1/agents/${id}`, { token: owner.token, body: { is_active: false } });
+    expect((await call("POST", "/v1/auth/agent-token", { cert: "agent", body: {} })).status).toBe(401);
+    await tlsApp.req("PATCH", `/v1/agents/${id}`, { token: owner.token, body: { is_active: true } });
+  });
+
+  it("refuses certificates that are unknown, self-signed, or absent; ordinary clients still connect", async () => {
+    await tlsApp.req("POST", "/v1/agents", { token: owner.token, body: { name: "forged", auth_method: "mtls", client_cert_fingerprint: fingerprint("selfsigned") } });
+    expect((await call("POST", "/v1/auth/agent-token", { cert: "stranger", body: {} })).status).toBe(401);
+    // Registered fingerprint, but the certificate does not chain to the client CA.
+    expect((await call("POST", "/v1/auth/agent-token", { cert: "selfsigned", body: {} })).status).toBe(401);
+    const none = await call("POST", "/v1/auth/agent-token", { body: {} });
+    expect(none.status).toBe(400);
+    expect((await call("GET", "/v1/health")).status).toBe(200);
+    // An API key agent cannot be reached with a certificate, nor an mtls agent with a guessed key.
+    expect((await call("POST", "/v1/auth/agent-token", { cert: "agent", body: { api_key: "ocv_x" } })).status).toBe(401);
+  });
+});
+
+describe("oidc_client_credentials agents", () => {
+  let issuerServer: http.Server;
+  let issuer: string;
+  let signingKey: CryptoKey;
+  let discoveryHits = 0;
+  const otherKey = generateKeyPair("RS256");
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    signingKey = privateKey as CryptoKey;
+    const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    issuerServer = http.createServer((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/.well-known/openid-configuration") {
+        discoveryHits++;
+        res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+      } else if (req.url === "/jwks") res.end(JSON.stringify({ keys: [jwk] }));
+      else {
+        res.statusCode = 404;
+        res.end("{}");
+      }
+    });
+    await new Promise<void>((r) => issuerServer.listen(0, "127.0.0.1", r));
+    issuer = `http://127.0.0.1:${(issuerServer.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => issuerServer.close(() => r())));
+
+  const jwt = (opts: { aud?: string; iss?: string; exp?: string | number; key?: CryptoKey; kid?: string } = {}) =>
+    new SignJWT({ client_id: "ci-runner" })
+      .setProtectedHeader({ alg: "RS256", kid: opts.kid ?? "k1" })
+      .setIssuer(opts.iss ?? issuer)
+      .setAudience(opts.aud ?? "ci-runner")
+      .setSubject("ci-runner")
+      .setIssuedAt()
+      .setExpirationTime(opts.exp ?? "5m")
+      .sign(opts.key ?? signingKey);
+
+  it("exchanges a JWT from the agent's issuer (audience = oidc_client_id) for an agent token", async () => {
+    const created = await newAgent({ auth_method: "oidc_client_credentials", oidc_issuer: issuer, oidc_client_id: "ci-runner", vault_ids: [vaultId] });
+    expect(created.api_key).toBeUndefined();
+    const r = await exchange({ oidc_token: await jwt() });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ agent_id: created.agent.id, vault_ids: [vaultId] });
+    expect((await exchange({ agent_id: created.agent.id, oidc_token: await jwt() })).status).toBe(200);
+    expect(discoveryHits).toBe(1);
+    const me = await t.req("GET", "/v1/agents/me", { token: r.body.access_token });
+    expect(me.body.id).toBe(created.agent.id);
+  });
+
+  it("rejects a wrong audience, a foreign signing key, an expired token, an unknown issuer and garbage", async () => {
+    expect((await exchange({ oidc_token: await jwt({ aud: "someone-else" }) })).status).toBe(401);
+    expect((await exchange({ oidc_token: await jwt({ key: (await otherKey).privateKey as CryptoKey }) })).status).toBe(401);
+    expect((await exchange({ oidc_token: await jwt({ exp: Math.floor(Date.now() / 1000) - 60 }) })).status).toBe(401);
+    expect((await exchange({ oidc_token: await jwt({ iss: "https://unknown.example.com" }) })).status).toBe(401);
+    expect((await exchange({ oidc_token: "not.a.jwt" })).status).toBe(401);
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${Buffer.from(JSON.stringify({ iss: issuer, aud: "ci-runner", exp: 9999999999 })).toString("base64url")}.`;
+    expect((await exchange({ oidc_token: unsigned })).status).toBe(401);
   });
 });

@@ -9,9 +9,10 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTVerifyGetKey } from "
 import type { AppContext } from "../../context.js";
 import { ApiKeyHasher, keyPrefix } from "../../crypto/api-keys.js";
 import type { TokenClaims } from "../../crypto/tokens.js";
+import type { AuthService } from "../auth/service.js";
 import { ApiError, forbidden, invalidField, notFound, tooManyRequests, unauthorized } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
-import { bit, nowIso } from "../../store/db.js";
+import { bit, nowIso, type Tx } from "../../store/db.js";
 import { NO_ORG } from "../audit/service.js";
 import { globProblem } from "../policies/glob.js";
 import type { PolicyService, PrincipalDirectory } from "../policies/service.js";
@@ -22,6 +23,8 @@ import { generateIdentityKeys } from "./identity-keys.js";
 import { AgentStore, type AgentRow } from "./store.js";
 
 const AGENT_TOPIC = "agent.changed";
+/** "<agent id> <creator user id>": lets every replica know who may open an agent-created vault. */
+const CREATED_TOPIC = "agent.created";
 export const AGENT_KEYS_VAULT = "__agent-keys";
 const ENROLL_COOLDOWN_MS = 10 * 60 * 1000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -81,13 +84,32 @@ export class AgentService implements PrincipalDirectory {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly deps: { vaults: VaultService; secrets: SecretService; policies: PolicyService },
+    private readonly deps: { vaults: VaultService; secrets: SecretService; policies: PolicyService; auth: AuthService },
   ) {
     this.store = new AgentStore(ctx.db);
     ctx.authenticator.onTokenType("agent", (claims) => this.resolveToken(claims as AgentClaims));
     ctx.bus.subscribe(AGENT_TOPIC, (id) => this.cache.delete(id));
+    ctx.bus.subscribe(CREATED_TOPIC, (data) => {
+      const [id, createdBy] = data.split(" ");
+      if (id && createdBy) this.creators.set(id, createdBy);
+    });
     deps.secrets.readGuards.push((p, _vault, secret) => this.intentsGuard(p, secret.type));
     deps.policies.bind(deps.vaults, this);
+    deps.auth.onUserDeleted((trx, user, orgDeleted) => this.userDeleted(trx, user.id, user.org_id, orgDeleted));
+  }
+
+  /**
+   * A deleted user's policies go with them; when the org's last user leaves, its agents are
+   * deleted too (nobody is left to manage them). Caches are told after the commit has had time
+   * to land, since this runs inside the account deletion's transaction.
+   */
+  private async userDeleted(trx: Tx, userId: string, orgId: string, orgDeleted: boolean) {
+    await this.deps.policies.forgetPrincipal(trx, "user", userId);
+    if (!orgDeleted) return;
+    const now = nowIso();
+    const ids = await this.store.idsByOrgIn(trx, orgId);
+    for (const id of ids) await this.store.update(trx, id, { is_active: 0, deleted_at: now, updated_at: now, api_key_hash: null });
+    setTimeout(() => ids.forEach((id) => void this.changed(id).catch(() => undefined)), 200).unref();
   }
 
   async init() {
@@ -171,6 +193,9 @@ export class AgentService implements PrincipalDirectory {
   }
 
   // --- Management ---
+
+  /** Checks other modules run inside the creating transaction (e.g. the tier's agent limit). */
+  readonly hooks = { beforeCreate: [] as Array<(trx: Tx, orgId: string) => Promise<void>> };
 
   private humanOnly(p: Principal) {
     if (p.type !== "user") throw forbidden("This endpoint is for human accounts");
@@ -289,22 +314,26 @@ export class AgentService implements PrincipalDirectory {
       updated_at: now,
       last_active_at: null,
     };
+    // Limits are checked before anything is written, and again in the creating transaction.
+    if (this.hooks.beforeCreate.length) await this.ctx.uow.run(async ({ trx }) => { for (const check of this.hooks.beforeCreate) await check(trx, p.orgId); });
     // Private halves first: an agent never exists without its identity keys stored.
     await this.storeIdentityKeys(p.orgId, id, keys, ip);
     await this.ctx.uow.run(async ({ trx, audit }) => {
+      for (const check of this.hooks.beforeCreate) await check(trx, p.orgId);
       await this.store.insert(trx, row);
       audit({
         orgId: p.orgId,
         action: opts.audit ?? "agent.register",
-        actorId: opts.createdBy ? `user:${opts.createdBy}` : actorId(p),
-        actorType: "user",
+        // A self-enrolled agent registered itself; otherwise the calling human did.
+        actorId: opts.createdBy ? `agent:${id}` : actorId(p),
+        actorType: opts.createdBy ? "agent" : p.type,
         resourceType: "agent",
         resourceId: id,
         details: { name: row.name, auth_method: row.auth_method, vault_ids: vaultIds },
         ip,
       });
     });
-    this.creators.set(id, row.created_by);
+    await this.ctx.bus.publish(CREATED_TOPIC, `${id} ${row.created_by}`);
     return { agent: row, apiKey };
   }
 
@@ -420,9 +449,10 @@ export class AgentService implements PrincipalDirectory {
     } else if (body.oidc_token) {
       method = "oidc_client_credentials";
       row = await this.verifyOidc(body.oidc_token, body.agent_id);
-    } else if (cert?.authorized) {
+    } else if (cert) {
       method = "mtls";
-      const fp = normalizeFingerprint(cert.fingerprint256);
+      // Only a certificate that chains to the configured client CA counts; a matching fingerprint alone does not.
+      const fp = cert.authorized ? normalizeFingerprint(cert.fingerprint256) : null;
       const candidates = fp ? (await this.store.byCertFingerprint(fp)).filter((a) => a.auth_method === "mtls") : [];
       row = body.agent_id ? candidates.find((a) => a.id === body.agent_id) : candidates.length === 1 ? candidates[0] : undefined;
     } else {
