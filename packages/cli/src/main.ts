@@ -40,11 +40,6 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]) {
-  // Only `1claw --version` / `1claw -V`: subcommands use --version for secret versions.
-  if (argv[2] === "--version" || argv[2] === "-V") {
-    process.stdout.write(`${VERSION}\n`);
-    return;
-  }
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
