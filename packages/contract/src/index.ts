@@ -4,3 +4,5 @@ export * from "./vaults.js";
 export * from "./secrets.js";
 export * from "./audit.js";
 export * from "./health.js";
+export * from "./agents.js";
+export * from "./policies.js";

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 
 export type Dialect = "sqlite" | "postgres";
@@ -19,6 +20,17 @@ export interface Config {
   userTokenTtlSeconds: number;
   agentTokenTtlSeconds: number;
   auditFlushMs: number;
+  /** Slow-client limits: whole request headers, and whole request (headers + body). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
+  tls: TlsConfig | undefined;
+}
+
+export interface TlsConfig {
+  cert: Buffer;
+  key: Buffer;
+  clientCa: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError("ONECLAW_PUBLIC_URL", `not a valid URL: "${publicUrl}"`);
   }
+  const requestTimeoutMs = int(env, "ONECLAW_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000);
+  const headersTimeoutMs = int(env, "ONECLAW_HEADERS_TIMEOUT_MS", Math.min(10_000, requestTimeoutMs), 100, requestTimeoutMs);
   const smtpUrl = env.ONECLAW_SMTP_URL || undefined;
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError("ONECLAW_SMTP_URL", "expected smtp:// or smtps://");
   return {
@@ -101,8 +115,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     corsOrigins: list(env, "ONECLAW_CORS_ORIGINS"),
     trustedProxies: list(env, "ONECLAW_TRUSTED_PROXIES"),
-    userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 3600, 60, 86400 * 7),
+    userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 900, 60, 86400 * 7),
     agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    tls: loadTls(env),
   };
+}
+
+function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(name, `cannot read "${file}": ${(e as Error).message}`);
+  }
+}
+
+/** ONECLAW_TLS_CERT + ONECLAW_TLS_KEY (PEM files) turn on HTTPS; ONECLAW_TLS_CLIENT_CA also asks for client certificates. */
+function loadTls(env: NodeJS.ProcessEnv): TlsConfig | undefined {
+  const cert = readPem(env, "ONECLAW_TLS_CERT");
+  const key = readPem(env, "ONECLAW_TLS_KEY");
+  const clientCa = readPem(env, "ONECLAW_TLS_CLIENT_CA");
+  if (!cert && !key) {
+    if (clientCa) throw new ConfigError("ONECLAW_TLS_CLIENT_CA", "needs ONECLAW_TLS_CERT and ONECLAW_TLS_KEY");
+    return undefined;
+  }
+  if (!cert) throw new ConfigError("ONECLAW_TLS_CERT", "is required with ONECLAW_TLS_KEY");
+  if (!key) throw new ConfigError("ONECLAW_TLS_KEY", "is required with ONECLAW_TLS_CERT");
+  return { cert, key, clientCa };
 }

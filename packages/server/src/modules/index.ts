@@ -1,10 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
+import { agentRoutes } from "./agents/routes.js";
+import { AgentService } from "./agents/service.js";
 import { auditRoutes } from "./audit/routes.js";
 import { AuditService } from "./audit/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
 import { healthRoutes } from "./health/routes.js";
+import { policyRoutes } from "./policies/routes.js";
 import { PolicyService } from "./policies/service.js";
 import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
@@ -17,6 +20,7 @@ export interface Services {
   policies: PolicyService;
   vaults: VaultService;
   secrets: SecretService;
+  agents: AgentService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -27,7 +31,9 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
-  return { audit, auth, policies, vaults, secrets };
+  const agents = new AgentService(ctx, { vaults, secrets, policies });
+  await agents.init();
+  return { audit, auth, policies, vaults, secrets, agents };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -36,4 +42,6 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   vaultRoutes(app, services);
   secretRoutes(app, services);
   auditRoutes(app, services);
+  agentRoutes(app, services);
+  policyRoutes(app, services);
 }
