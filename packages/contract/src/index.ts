@@ -4,3 +4,6 @@ export * from "./vaults.js";
 export * from "./secrets.js";
 export * from "./audit.js";
 export * from "./health.js";
+export * from "./sharing.js";
+export * from "./org.js";
+export * from "./security.js";

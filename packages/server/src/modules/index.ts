@@ -10,6 +10,13 @@ import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
 import { vaultRoutes } from "./vaults/routes.js";
 import { VaultService } from "./vaults/service.js";
+import { RateLimitService } from "./ratelimit/service.js";
+import { orgRoutes } from "./org/routes.js";
+import { OrgService } from "./org/service.js";
+import { securityRoutes } from "./security/routes.js";
+import { SecurityService } from "./security/service.js";
+import { sharingRoutes } from "./sharing/routes.js";
+import { SharingService } from "./sharing/service.js";
 
 export interface Services {
   audit: AuditService;
@@ -17,6 +24,10 @@ export interface Services {
   policies: PolicyService;
   vaults: VaultService;
   secrets: SecretService;
+  rateLimits: RateLimitService;
+  org: OrgService;
+  security: SecurityService;
+  sharing: SharingService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -27,7 +38,12 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
-  return { audit, auth, policies, vaults, secrets };
+  const rateLimits = new RateLimitService(ctx);
+  await rateLimits.init();
+  const org = new OrgService(ctx, auth, vaults);
+  const security = new SecurityService(ctx);
+  const sharing = new SharingService(ctx, secrets, org, auth, rateLimits);
+  return { audit, auth, policies, vaults, secrets, rateLimits, org, security, sharing };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -36,4 +52,8 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   vaultRoutes(app, services);
   secretRoutes(app, services);
   auditRoutes(app, services);
+  app.addHook("onClose", async () => void (await services.rateLimits.close()));
+  orgRoutes(app, services);
+  securityRoutes(app, services);
+  sharingRoutes(app, services, ctx);
 }
