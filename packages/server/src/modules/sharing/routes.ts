@@ -83,7 +83,7 @@ export function sharingRoutes(app: FastifyInstance, { sharing }: Services, ctx: 
   for (const answer of ["accept", "decline"] as const) {
     r.post(
       `/v1/shares/:share_id/${answer}`,
-      { schema: { tags, operationId: `${answer}Share`, params: ShareIdParams, body: EmptyBody, response: noContent(`Share ${answer}d`) } },
+      { schema: { tags, operationId: `${answer}Share`, params: ShareIdParams, body: EmptyBody.nullable(), response: noContent(`Share ${answer}d`) } },
       async (req, reply) => {
         await sharing.respond(principalOf(req), req.params.share_id, answer, req.ip);
         return reply.status(204).send(null);
