@@ -19,13 +19,14 @@ async function loginWithPassword(client: OneclawClient, email: string, mfaCode?:
   const password = await ask("Password: ", { hidden: true });
   const res = await spin("Signing in", () => client.auth.login({ email, password }));
   if (res.error) throw fromApiError(res.error, "login failed");
-  let token = res.data.access_token;
+  let token = res.data.access_token ?? "";
   if (res.data.mfa_required) {
     const code = mfaCode ?? (await ask("MFA code (or a recovery code): "));
     const verified = await spin("Verifying", () => client.auth.mfaVerify(res.data.mfa_token ?? "", code.trim()));
     if (verified.error) throw fromApiError(verified.error, "MFA verification failed");
     token = verified.data.access_token;
   }
+  if (!token) throw new CliError("the server answered without a token", EXIT.auth);
   saveLogin(token, email);
   note(`Logged in as ${email}`);
 }
