@@ -19,6 +19,13 @@ export interface Config {
   userTokenTtlSeconds: number;
   agentTokenTtlSeconds: number;
   auditFlushMs: number;
+  /** ONECLAW_BILLING=on: enforce tiers, limits and the monthly request quota (off: every org unlimited). */
+  billingEnabled: boolean;
+  /** How often metered usage is flushed to the database. */
+  usageFlushMs: number;
+  /** OpenID Connect issuer for POST /v1/auth/google, and the client id expected as audience. */
+  oidcIssuer: string;
+  oidcClientId: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -104,5 +111,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 3600, 60, 86400 * 7),
     agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
+    billingEnabled: bool(env, "ONECLAW_BILLING", false),
+    usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
+    oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
+    oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
   };
+}
+
+function oidcIssuer(raw: string | undefined): string {
+  const issuer = raw || "https://accounts.google.com";
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", `not a valid URL: "${issuer}"`);
+  }
+  if (url.protocol !== "https:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, ""))) {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
+  }
+  return issuer.replace(/\/$/, "");
 }

@@ -10,6 +10,20 @@ import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
 import { vaultRoutes } from "./vaults/routes.js";
 import { VaultService } from "./vaults/service.js";
+import { adminRoutes } from "./admin/routes.js";
+import { AdminService } from "./admin/service.js";
+import { apiKeyRoutes } from "./apikeys/routes.js";
+import { ApiKeyService } from "./apikeys/service.js";
+import { billingRoutes } from "./billing/routes.js";
+import { BillingService } from "./billing/service.js";
+import { chainRoutes } from "./chains/routes.js";
+import { ChainService } from "./chains/service.js";
+import { deviceRoutes } from "./device/routes.js";
+import { DeviceService } from "./device/service.js";
+import { mfaRoutes } from "./mfa/routes.js";
+import { MfaService } from "./mfa/service.js";
+import { oidcLoginRoutes } from "./oidc-login/routes.js";
+import { OidcLoginService } from "./oidc-login/service.js";
 
 export interface Services {
   audit: AuditService;
@@ -17,6 +31,13 @@ export interface Services {
   policies: PolicyService;
   vaults: VaultService;
   secrets: SecretService;
+  apiKeys: ApiKeyService;
+  mfa: MfaService;
+  device: DeviceService;
+  oidcLogin: OidcLoginService;
+  billing: BillingService;
+  admin: AdminService;
+  chains: ChainService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -27,7 +48,16 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
-  return { audit, auth, policies, vaults, secrets };
+  const apiKeys = new ApiKeyService(ctx, auth);
+  const mfa = new MfaService(ctx, auth);
+  await mfa.init();
+  const device = new DeviceService(ctx, auth);
+  const oidcLogin = new OidcLoginService(ctx, auth);
+  const billing = new BillingService(ctx, vaults, secrets);
+  const admin = new AdminService(ctx, auth, billing);
+  await admin.init();
+  const chains = new ChainService(ctx);
+  return { audit, auth, policies, vaults, secrets, apiKeys, mfa, device, oidcLogin, billing, admin, chains };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -36,4 +66,11 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   vaultRoutes(app, services);
   secretRoutes(app, services);
   auditRoutes(app, services);
+  apiKeyRoutes(app, services);
+  mfaRoutes(app, services);
+  deviceRoutes(app, services);
+  oidcLoginRoutes(app, services);
+  billingRoutes(app, services);
+  adminRoutes(app, services);
+  chainRoutes(app, services);
 }
