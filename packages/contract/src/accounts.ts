@@ -250,3 +250,6 @@ export const UpdateChainRequest = z
   .strict();
 export const ChainIdParams = z.object({ chain_id: Uuid });
 export const ChainIdentifierParams = z.object({ identifier: z.string().min(1).max(100) });
+
+/** Bodiless POSTs: no body (null), `{}`, or an empty JSON body. */
+export const NoBody = z.object({}).strict().nullish();

@@ -2,7 +2,7 @@ import {
   CreditBalanceResponse,
   CreditTransactionsListResponse,
   CreditTransactionsQuery,
-  EmptyBody,
+  NoBody,
   OverageMethodRequest,
   OverageMethodResponse,
   SubscribeRequest,
@@ -58,7 +58,7 @@ export function billingRoutes(app: FastifyInstance, { billing }: Services) {
     throw paymentsNotConfigured();
   };
   r.post("/v1/billing/subscribe", { schema: { tags, operationId: "billingSubscribe", body: SubscribeRequest } }, notConfigured);
-  r.post("/v1/billing/portal", { schema: { tags, operationId: "billingPortal", body: EmptyBody } }, notConfigured);
+  r.post("/v1/billing/portal", { schema: { tags, operationId: "billingPortal", body: NoBody } }, notConfigured);
   r.post("/v1/billing/credits/topup", { schema: { tags, operationId: "billingCreditTopup", body: TopupRequest } }, notConfigured);
   r.post(
     "/v1/billing/webhooks",

@@ -1,5 +1,5 @@
 import {
-  EmptyBody,
+  NoBody,
   MfaDisableRequest,
   MfaSetupResponse,
   MfaStatusResponse,
@@ -21,7 +21,7 @@ export function mfaRoutes(app: FastifyInstance, { mfa }: Services) {
   r.get("/v1/auth/mfa/status", { schema: { tags, operationId: "mfaStatus", response: { 200: MfaStatusResponse } } }, async (req) => mfa.status(humanOf(req)));
   r.post(
     "/v1/auth/mfa/setup",
-    { schema: { tags, operationId: "mfaSetup", body: EmptyBody, response: { 200: MfaSetupResponse } } },
+    { schema: { tags, operationId: "mfaSetup", body: NoBody, response: { 200: MfaSetupResponse } } },
     async (req) => mfa.setup(humanOf(req), req.ip),
   );
   r.post(
