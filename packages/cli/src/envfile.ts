@@ -73,6 +73,7 @@ export async function collectEnv(client: OneclawClient, vault: string, opts: Col
     }
   }
   for (const b of bundles) if (!paths.includes(b)) paths.push(b);
+  if (paths.length === 0) note(`warning: no secrets${prefixes.length ? ` under ${prefixes.join(", ")}` : ""} that these credentials may read`);
   for (const p of paths) {
     const secret = await call("Reading secrets", () => client.secrets.get(vault, p));
     if (secret.type === "env_bundle" || bundles.includes(p)) {

@@ -53,14 +53,14 @@ async function loginWithDevice(opts: GlobalOptions, client: OneclawClient, mfaCo
     }
     throw fromApiError(started.error, "device login failed");
   }
-  const { device_code, user_code, verification_uri, expires_in = 600 } = started.data;
+  const { device_code, user_code, verification_uri, verification_uri_complete, expires_in = 600 } = started.data;
   let interval = Math.max(1, started.data.interval ?? 5);
-  const url = verification_uri ? `${verification_uri}${verification_uri.includes("?") ? "&" : "?"}code=${encodeURIComponent(user_code ?? "")}` : "";
-  note(`To sign in, open ${url || "the dashboard"} and confirm the code ${user_code}`);
+  const url = verification_uri_complete ?? `${verification_uri}?code=${encodeURIComponent(user_code)}`;
+  note(`To sign in, open ${url}\nand check that it shows the code ${user_code}. Waiting for approval…`);
   const deadline = Date.now() + expires_in * 1000;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, interval * 1000));
-    const res = await client.auth.deviceToken(device_code ?? "");
+    const res = await client.auth.deviceToken(device_code);
     const body = (res.data ?? (res.error?.body as any)) ?? {};
     if (body.access_token) {
       saveLogin(body.access_token, body.email ?? body.user_id ?? "device login");
