@@ -59,7 +59,7 @@ export function registerSecret(program: Command) {
     .description("List secrets (metadata only, never values)")
     .option("--prefix <prefix>", "only paths starting with this")
     .action(async (o, cmd: Command) => {
-      const res = await call("Loading secrets", () => authedClient(g(cmd)).secrets.list(vaultId(g(cmd)), o.prefix));
+      const res = await call("Loading secrets", async () => (await authedClient(g(cmd))).secrets.list(vaultId(g(cmd)), o.prefix));
       printRows(formatFrom(g(cmd)), (res.secrets ?? []) as any[], META_COLUMNS);
     });
 
@@ -68,7 +68,7 @@ export function registerSecret(program: Command) {
     .description("Print a secret's value only (no newline when piped), or the whole secret with --json")
     .option("--version <n>", "a specific version", positiveInt)
     .action(async (path: string, o, cmd: Command) => {
-      const s = await call("Reading secret", () => authedClient(g(cmd)).secrets.get(vaultId(g(cmd)), path, { version: o.version }));
+      const s = await call("Reading secret", async () => (await authedClient(g(cmd))).secrets.get(vaultId(g(cmd)), path, { version: o.version }));
       if (formatFrom(g(cmd)) === "json") return printJson(s);
       process.stdout.write(process.stdout.isTTY ? `${s.value}\n` : s.value);
     });
@@ -88,7 +88,7 @@ export function registerSecret(program: Command) {
       .option("--max-access-count <n>", "reads allowed before the secret is gone", positiveInt)
       .action(async (path: string, arg: string | undefined, o, cmd: Command) => {
         const value = await valueFrom(arg, o.file);
-        const client = authedClient(g(cmd));
+        const client = await authedClient(g(cmd));
         const vault = vaultId(g(cmd));
         const m = await call(verb === "set" ? "Storing secret" : "Rotating secret", () =>
           verb === "set" ? client.secrets.set(vault, path, value, putOptions(o)) : client.secrets.rotate(vault, path, value, putOptions(o)),
@@ -105,7 +105,7 @@ export function registerSecret(program: Command) {
     .action(async (path: string, o, cmd: Command) => {
       const vault = vaultId(g(cmd));
       await confirm(`Delete secret ${path}?`, o.yes);
-      await call("Deleting secret", () => authedClient(g(cmd)).secrets.delete(vault, path));
+      await call("Deleting secret", async () => (await authedClient(g(cmd))).secrets.delete(vault, path));
       note(`Deleted ${path}`);
     });
 
@@ -114,7 +114,7 @@ export function registerSecret(program: Command) {
     .description("Show a secret's metadata without reading its value (no access counted)")
     .option("--version <n>", "a specific version", positiveInt)
     .action(async (path: string, o, cmd: Command) => {
-      const m = await call("Loading metadata", () => authedClient(g(cmd)).secrets.describe(vaultId(g(cmd)), path, { version: o.version }));
+      const m = await call("Loading metadata", async () => (await authedClient(g(cmd))).secrets.describe(vaultId(g(cmd)), path, { version: o.version }));
       printObject(formatFrom(g(cmd)), m as any);
     });
 
@@ -122,7 +122,7 @@ export function registerSecret(program: Command) {
     .command("versions <path>")
     .description("List a secret's versions (metadata only)")
     .action(async (path: string, _o, cmd: Command) => {
-      const res = await call("Loading versions", () => authedClient(g(cmd)).secrets.versions(vaultId(g(cmd)), path));
+      const res = await call("Loading versions", async () => (await authedClient(g(cmd))).secrets.versions(vaultId(g(cmd)), path));
       printRows(formatFrom(g(cmd)), res.versions as any[], META_COLUMNS);
     });
 }
