@@ -40,210 +40,54 @@ export type AuditVerify = z.infer<typeof C.AuditVerifyResponse>;
 export type Health = z.infer<typeof C.HealthResponse>;
 export type HsmHealth = z.infer<typeof C.HsmHealthResponse>;
 
-// ---- from the reference OpenAPI ---------------------------------------------------------------
 export type Permission = "read" | "write" | "delete" | (string & {});
 
-export interface AgentTokenRequest {
-  api_key: string;
-  /** Optional: the key alone identifies the agent. */
-  agent_id?: string;
-}
+export type AgentTokenRequest = z.input<typeof C.AgentTokenRequest>;
+export type AgentTokenResponse = z.infer<typeof C.AgentTokenResponse>;
 
-export interface MfaStatus {
-  enabled?: boolean;
-}
-export interface MfaSetup {
-  otpauth_uri?: string;
-  secret?: string;
-}
-export interface MfaVerifySetup {
-  recovery_codes?: string[];
-}
-export interface MfaDisableRequest {
-  code?: string;
-  password?: string;
-}
+export type MfaStatus = z.infer<typeof C.MfaStatusResponse>;
+export type MfaSetup = z.infer<typeof C.MfaSetupResponse>;
+export type MfaVerifySetup = z.infer<typeof C.MfaVerifySetupResponse>;
+export type MfaDisableRequest = z.input<typeof C.MfaDisableRequest>;
 
-export interface DeviceCode {
-  device_code?: string;
-  user_code?: string;
-  verification_uri?: string;
-  expires_in?: number;
-  interval?: number;
-}
-export interface DeviceToken {
-  access_token?: string;
-  token_type?: string;
-  expires_in?: number;
-  /** RFC 8628: authorization_pending, slow_down, access_denied, expired_token. */
-  error?: string;
-  email?: string;
-  user_id?: string;
-  org_id?: string;
-}
+export type DeviceCode = z.infer<typeof C.DeviceCodeResponse>;
+/** While pending the 200 body carries `error` (RFC 8628: authorization_pending, slow_down, access_denied, expired_token). */
+export type DeviceToken = z.infer<typeof C.DeviceTokenResponse>;
+export type DeviceCodeStatus = z.infer<typeof C.DeviceCodeStatusResponse>;
+export type DeviceDecision = z.infer<typeof C.DeviceDecisionResponse>;
 export const DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
 
-export interface CreateApiKeyRequest {
-  name: string;
-  scopes?: string[];
-  expires_at?: string;
-}
-export interface ApiKey {
-  id?: string;
-  name?: string;
-  key_prefix?: string;
-  scopes?: string[];
-  is_active?: boolean;
-  created_at?: string;
-  expires_at?: string | null;
-  last_used_at?: string | null;
-}
-export interface ApiKeyCreated {
-  key?: ApiKey;
-  /** The full key; shown once. */
-  api_key?: string;
-}
-export interface ApiKeyList {
-  keys?: ApiKey[];
-}
+export type CreateApiKeyRequest = z.input<typeof C.CreateApiKeyRequest>;
+export type ApiKey = z.infer<typeof C.ApiKeyResponse>;
+/** `api_key` is the full key, shown once. */
+export type ApiKeyCreated = z.infer<typeof C.ApiKeyCreatedResponse>;
+export type ApiKeyList = z.infer<typeof C.ApiKeyListResponse>;
 
-export interface CreatePolicyRequest {
-  secret_path_pattern: string;
-  principal_type: "user" | "agent";
-  principal_id: string;
-  permissions: Permission[];
-  conditions?: Record<string, unknown>;
-  expires_at?: string;
-}
-export interface UpdatePolicyRequest {
-  permissions?: Permission[];
-  conditions?: Record<string, unknown>;
-  expires_at?: string | null;
-}
-export interface Policy {
-  id: string;
-  vault_id: string;
-  secret_path_pattern: string;
-  principal_type: string;
-  principal_id: string;
-  permissions: Permission[];
-  conditions?: Record<string, unknown> | null;
-  expires_at?: string | null;
-  created_by?: string | null;
-  created_by_type?: string | null;
-  created_at: string;
-}
-export interface PolicyList {
-  policies?: Policy[];
-}
+export type CreatePolicyRequest = z.input<typeof C.CreatePolicyRequest>;
+export type UpdatePolicyRequest = z.input<typeof C.UpdatePolicyRequest>;
+export type Policy = z.infer<typeof C.PolicyResponse>;
+export type PolicyList = z.infer<typeof C.PolicyListResponse>;
+export type PolicyConditions = z.input<typeof C.PolicyConditions>;
 export interface GrantOptions {
   /** Glob of secret paths; default `**` (everything in the vault). */
   path?: string;
-  conditions?: Record<string, unknown>;
+  conditions?: PolicyConditions;
   expires_at?: string;
 }
 
-type Action = "block" | "sanitize" | "decode" | "warn" | "log";
-export interface ShroudConfig {
-  pii_policy?: "block" | "redact" | "warn" | "allow";
-  injection_threshold?: number;
-  context_injection_threshold?: number;
-  allowed_providers?: string[];
-  allowed_models?: string[];
-  denied_models?: string[];
-  max_tokens_per_request?: number;
-  max_requests_per_minute?: number;
-  max_requests_per_day?: number;
-  daily_budget_usd?: number;
-  enable_secret_redaction?: boolean;
-  enable_response_filtering?: boolean;
-  unicode_normalization?: { enabled?: boolean; strip_zero_width?: boolean; normalize_homoglyphs?: boolean; normalization_form?: "NFC" | "NFKC" | "NFD" | "NFKD" };
-  command_injection_detection?: { enabled?: boolean; action?: Action; patterns?: "default" | "strict" | "custom"; custom_patterns?: string[]; strictness?: string };
-  social_engineering_detection?: { enabled?: boolean; action?: Action; sensitivity?: "low" | "medium" | "high" };
-  encoding_detection?: { enabled?: boolean; action?: Action; detect_base64?: boolean; detect_hex?: boolean; detect_unicode_escape?: boolean };
-  network_detection?: { enabled?: boolean; action?: Action; blocked_domains?: string[]; allowed_domains?: string[] };
-  filesystem_detection?: { enabled?: boolean; action?: Action; blocked_paths?: string[] };
-  sanitization_mode?: "block" | "surgical" | "log_only";
-  threat_logging?: boolean;
-  [extra: string]: unknown;
-}
+export type ShroudConfig = z.input<typeof C.ShroudConfig>;
+export type CreateAgentRequest = z.input<typeof C.CreateAgentRequest>;
+export type UpdateAgentRequest = z.input<typeof C.UpdateAgentRequest>;
+export type Agent = z.infer<typeof C.AgentResponse>;
+export type AgentSelf = z.infer<typeof C.AgentSelfResponse>;
+/** `api_key` (`ocv_…`) is shown once, for api_key agents. */
+export type AgentCreated = z.infer<typeof C.AgentCreatedResponse>;
+export type AgentList = z.infer<typeof C.AgentListResponse>;
+export type AgentKeyRotated = z.infer<typeof C.AgentKeyRotatedResponse>;
+export type EnrollAgentRequest = z.input<typeof C.EnrollAgentRequest>;
+export type EnrollAgentResponse = z.infer<typeof C.EnrollAgentResponse>;
 
-interface AgentSettings {
-  scopes?: string[];
-  expires_at?: string | null;
-  intents_api_enabled?: boolean;
-  tx_to_allowlist?: string[];
-  tx_max_value_eth?: string;
-  tx_daily_limit_eth?: string;
-  tx_allowed_chains?: string[];
-  token_ttl_seconds?: number | null;
-  vault_ids?: string[];
-  shroud_enabled?: boolean;
-  shroud_config?: ShroudConfig;
-}
-export interface CreateAgentRequest extends AgentSettings {
-  name: string;
-  description?: string;
-  auth_method?: "api_key" | "mtls" | "oidc_client_credentials";
-  client_cert_fingerprint?: string;
-  oidc_issuer?: string;
-  oidc_client_id?: string;
-}
-export interface UpdateAgentRequest extends AgentSettings {
-  name?: string;
-  description?: string;
-  is_active?: boolean;
-}
-export interface Agent {
-  id: string;
-  name: string;
-  description?: string | null;
-  auth_method: "api_key" | "mtls" | "oidc_client_credentials";
-  scopes?: string[] | null;
-  is_active: boolean;
-  intents_api_enabled: boolean;
-  tx_to_allowlist?: string[] | null;
-  tx_max_value_eth?: string | null;
-  tx_daily_limit_eth?: string | null;
-  tx_allowed_chains?: string[] | null;
-  token_ttl_seconds?: number | null;
-  vault_ids?: string[] | null;
-  client_cert_fingerprint?: string | null;
-  oidc_issuer?: string | null;
-  oidc_client_id?: string | null;
-  ssh_public_key?: string | null;
-  ecdh_public_key?: string | null;
-  shroud_enabled: boolean;
-  shroud_config?: ShroudConfig | null;
-  created_at: string;
-  expires_at?: string | null;
-  last_active_at?: string | null;
-}
-export interface AgentSelf extends Partial<Agent> {
-  org_id?: string;
-  created_by?: string;
-}
-export interface AgentCreated {
-  agent: Agent;
-  /** `ocv_…` key for api_key agents; shown once. */
-  api_key?: string;
-}
-export interface AgentList {
-  agents?: Agent[];
-}
-export interface AgentKeyRotated {
-  api_key?: string;
-}
-export interface EnrollAgentRequest {
-  name: string;
-  human_email: string;
-  description?: string;
-}
-export interface EnrollAgentResponse {
-  agent_id?: string;
-  message?: string;
-}
-
+// Intents API: no contract schemas yet, so these follow the reference OpenAPI.
 export interface TransactionRequest {
   to: string;
   value: string;
@@ -297,124 +141,29 @@ export interface BundleSimulation {
   simulations?: Simulation[];
 }
 
-export interface Chain {
-  id?: string;
-  name?: string;
-  display_name?: string;
-  chain_id?: number;
-  rpc_url?: string;
-  ws_url?: string;
-  explorer_url?: string;
-  native_currency?: string;
-  is_testnet?: boolean;
-  is_enabled?: boolean;
-  created_at?: string;
-  updated_at?: string;
-}
-export interface ChainList {
-  chains?: Chain[];
-}
+export type Chain = z.infer<typeof C.ChainResponse>;
+export type ChainList = z.infer<typeof C.ChainListResponse>;
 
-export type ShareRecipientType = "user" | "agent" | "external_email" | "anyone_with_link" | "creator";
-export interface CreateShareRequest {
-  recipient_type: ShareRecipientType;
-  recipient_id?: string;
-  email?: string;
-  permissions?: string[];
-  max_access_count?: number;
-  expires_at: string;
-  passphrase?: string;
-  ip_allowlist?: string[];
-}
-export interface Share {
-  id?: string;
-  share_url?: string;
-  recipient_type?: string;
-  recipient_email?: string | null;
-  expires_at?: string;
-  max_access_count?: number | null;
-}
-export interface SharedSecret {
-  id?: string;
-  path?: string;
-  type?: string;
-  value?: string;
-  access_count?: number;
-  max_access_count?: number | null;
-}
-export interface ShareListItem {
-  id?: string;
-  secret_path?: string;
-  recipient_type?: string;
-  recipient_email?: string | null;
-  access_count?: number;
-  max_access_count?: number | null;
-  expires_at?: string;
-  created_at?: string;
-  is_expired?: boolean;
-  is_accepted?: boolean;
-  [extra: string]: unknown;
-}
-export interface ShareList {
-  shares?: ShareListItem[];
-}
+export type ShareRecipientType = z.infer<typeof C.ShareRecipientType>;
+export type CreateShareRequest = z.input<typeof C.CreateShareRequest>;
+export type Share = z.infer<typeof C.ShareResponse>;
+export type SharedSecret = z.infer<typeof C.SharedSecretResponse>;
+export type ShareListItem = z.infer<typeof C.ShareListItem>;
+export type ShareList = z.infer<typeof C.ShareListResponse>;
 
-export interface OrgMember {
-  id?: string;
-  email?: string;
-  display_name?: string | null;
-  role?: string;
-  auth_method?: string;
-  created_at?: string;
-}
-export interface OrgMemberList {
-  members?: OrgMember[];
-}
-export type OrgRole = "owner" | "admin" | "member";
-export interface InviteMemberResponse {
-  message?: string;
-  email?: string;
-}
+export type OrgMember = z.infer<typeof C.OrgMemberResponse>;
+export type OrgMemberList = z.infer<typeof C.OrgMemberListResponse>;
+export type OrgRole = z.infer<typeof C.OrgRole>;
+export type InviteMemberResponse = z.infer<typeof C.InviteMemberResponse>;
 
-export interface UsageSummary {
-  billing_tier?: string;
-  free_tier_limit?: number;
-  current_month?: { total_requests?: number; paid_requests?: number; free_requests?: number; total_cost_usd?: string };
-}
-export interface UsageHistory {
-  events?: {
-    id?: string;
-    principal_type?: string;
-    principal_id?: string;
-    method?: string;
-    endpoint?: string;
-    status_code?: number;
-    price_usd?: string;
-    is_paid?: boolean;
-    created_at?: string;
-  }[];
-}
-export interface UsageMeter {
-  used?: number;
-  limit?: number;
-}
-export interface Subscription {
-  tier?: string;
-  interval?: string;
-  period_end?: string;
-  status?: string;
-  credit_balance_cents?: number;
-  credit_balance_usd?: string;
-  overage_method?: string;
-  usage?: Partial<Record<"requests" | "secrets" | "agents" | "vaults" | "team_members" | "intent_transactions" | "shares", UsageMeter>>;
-}
-export interface CreditBalance {
-  balance_cents?: number;
-  balance_usd?: string;
-  expiring_within_90_days?: { amount_cents?: number; earliest_expiry?: string };
-}
-export interface CreditTransactions {
-  transactions?: { id?: string; type?: string; amount_cents?: number; balance_after_cents?: number; description?: string; created_at?: string }[];
-  page?: number;
-  limit?: number;
-}
+export type UsageSummary = z.infer<typeof C.UsageSummaryResponse>;
+export type UsageHistory = z.infer<typeof C.UsageHistoryResponse>;
+export type UsageMeter = z.infer<typeof C.UsageMeter>;
+export type Subscription = z.infer<typeof C.SubscriptionResponse>;
+export type CreditBalance = z.infer<typeof C.CreditBalanceResponse>;
+export type CreditTransactions = z.infer<typeof C.CreditTransactionsListResponse>;
+export type OverageMethod = z.infer<typeof C.OverageMethodResponse>;
+
+export type CreateIpRuleRequest = z.input<typeof C.CreateIpRuleRequest>;
+export type IpRule = z.infer<typeof C.IpRuleResponse>;
+export type IpRuleList = z.infer<typeof C.IpRulesListResponse>;

@@ -25,6 +25,29 @@ export interface Config {
   requestTimeoutMs: number;
   /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
   tls: TlsConfig | undefined;
+  /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
+  redisUrl: string | undefined;
+  rateLimit: RateLimitConfig;
+  /** ONECLAW_BILLING=on: enforce tiers, limits and the monthly request quota (off: every org unlimited). */
+  billingEnabled: boolean;
+  /** How often metered usage is flushed to the database. */
+  usageFlushMs: number;
+  /** OpenID Connect issuer for POST /v1/auth/google, and the client id expected as audience. */
+  oidcIssuer: string;
+  oidcClientId: string | undefined;
+}
+
+export interface RateLimitConfig {
+  /** Every route, per client IP: token bucket refill per second and burst. */
+  rps: number;
+  burst: number;
+  /** Public auth routes (route config rateLimit "auth"), per client IP and route. */
+  authRps: number;
+  authBurst: number;
+  /** Share creations per organisation per minute. */
+  sharesPerMinute: number;
+  /** Prefix of Redis keys (isolates instances or tests sharing one Redis). */
+  keyPrefix: string;
 }
 
 export interface TlsConfig {
@@ -70,6 +93,12 @@ function parseMasterKey(raw: string | undefined): Buffer | undefined {
     throw new ConfigError("ONECLAW_MASTER_KEY", "expected 32 bytes as 64 hex characters or base64");
   }
   return key;
+}
+
+function redisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.REDIS_URL || undefined;
+  if (raw && !/^rediss?:\/\//.test(raw)) throw new ConfigError("REDIS_URL", "expected redis:// or rediss://");
+  return raw;
 }
 
 /** Reads and validates configuration from the environment; throws ConfigError naming the variable. */
@@ -121,7 +150,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs,
     requestTimeoutMs,
     tls: loadTls(env),
+    redisUrl: redisUrl(env),
+    rateLimit: {
+      rps: int(env, "ONECLAW_RATE_LIMIT_RPS", 100, 1, 1_000_000),
+      burst: int(env, "ONECLAW_RATE_LIMIT_BURST", 200, 1, 10_000_000),
+      authRps: int(env, "ONECLAW_AUTH_RATE_LIMIT_RPS", 1, 1, 1_000_000),
+      authBurst: int(env, "ONECLAW_AUTH_RATE_LIMIT_BURST", 5, 1, 10_000_000),
+      sharesPerMinute: int(env, "ONECLAW_SHARE_RATE_LIMIT_PER_MINUTE", 10, 1, 1_000_000),
+      keyPrefix: env.ONECLAW_RATE_LIMIT_PREFIX || "oneclaw:rl:",
+    },
+    billingEnabled: bool(env, "ONECLAW_BILLING", false),
+    usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
+    oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
+    oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
   };
+}
+
+function oidcIssuer(raw: string | undefined): string {
+  const issuer = raw || "https://accounts.google.com";
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", `not a valid URL: "${issuer}"`);
+  }
+  if (url.protocol !== "https:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, ""))) {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
+  }
+  return issuer.replace(/\/$/, "");
 }
 
 function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
