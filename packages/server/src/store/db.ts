@@ -106,7 +106,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: "sqlite", sqliteFile: file, close: () => db.destroy() };
 }
 
@@ -116,3 +116,23 @@ export function nowIso(): string {
 
 /** Booleans are stored as 0/1 integers in both dialects so queries stay identical. */
 export const bit = (b: boolean | undefined | null): number => (b ? 1 : 0);
+
+/**
+ * Kysely prepares every query afresh; reusing prepared statements by SQL text saves that on
+ * the hot path. SQLite re-prepares a cached statement by itself after a schema change.
+ */
+function withStatementCache(sqlite: Database.Database, max = 500) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = sqlite.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
+}
