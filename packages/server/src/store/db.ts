@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery, type Compilable, type Transaction } from "kysely";
 import pg from "pg";
 import type { Dialect } from "../config.js";
 
@@ -134,5 +134,26 @@ function withStatementCache(sqlite: Database.Database, max = 500) {
       }
       return stmt;
     },
+  };
+}
+
+/**
+ * A query built and compiled once, for hot paths: later calls only substitute parameter values
+ * (Kysely otherwise rebuilds and recompiles the query on every call). `build` receives the
+ * database and placeholders in place of the arguments, and must use each argument exactly once
+ * as a value. Create one per store instance (the compiled text depends on the dialect).
+ */
+export function precompiled<D extends Kysely<any>, A extends unknown[], R>(db: D, build: (db: D, ...args: A) => Compilable<R>) {
+  let compiled: { query: CompiledQuery<R>; slots: number[] } | undefined;
+  return async (...args: A): Promise<R[]> => {
+    if (!compiled) {
+      const marks = args.map((_, i) => `\u0000oneclaw-arg-${i}\u0000`);
+      const query = build(db, ...(marks as unknown as A)).compile();
+      const slots = query.parameters.map((p) => marks.indexOf(p as string));
+      if (slots.some((s) => s < 0) || new Set(slots).size !== marks.length) throw new Error("precompiled query must use each argument exactly once as a value");
+      compiled = { query, slots };
+    }
+    const { query, slots } = compiled;
+    return (await db.executeQuery<R>({ ...query, parameters: slots.map((s) => args[s]) })).rows;
   };
 }
