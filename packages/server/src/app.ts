@@ -3,7 +3,7 @@ import http from "node:http";
 import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import { MAX_BODY_BYTES } from "@oneclaw/contract";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import findMyWay from "find-my-way";
 import secureJson from "secure-json-parse";
@@ -122,7 +122,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => crypto.randomUUID(),
     // One access-log line per request (written on response) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
     // Slow clients: headers must arrive within headersTimeoutMs and the whole request within
     // requestTimeoutMs (Node answers 408 and closes); idle sockets close after 60 s.
