@@ -87,6 +87,11 @@ describe("configuration", () => {
     ["ONECLAW_KEY_PROVIDER", "vault"],
     ["ONECLAW_AUDIT_FLUSH_MS", "-1"],
     ["ONECLAW_HEADERS_TIMEOUT_MS", "999999"],
+    ["ONECLAW_CORS_ORIGINS", "*"],
+    ["ONECLAW_CORS_ORIGINS", "https://app.example/path"],
+    ["ONECLAW_TRUSTED_PROXIES", "10.0.0.0/33"],
+    ["ONECLAW_TRUSTED_PROXIES", "proxy.local"],
+    ["ONECLAW_USER_TOKEN_TTL", "5"],
   ])("%s=%s stops start-up with one line naming the variable", async (name, value) => {
     const p = run({ ONECLAW_DATA_DIR: tmpDir(), [name]: value });
     expect(await p.exited).toBe(2);
