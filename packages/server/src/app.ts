@@ -171,11 +171,14 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
+      parsed = secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
     } catch {
-      done(new ApiError(400, "body: is not valid JSON"), undefined);
+      return done(new ApiError(400, "body: is not valid JSON"), undefined);
     }
+    if (!withinDepth(parsed, MAX_JSON_DEPTH)) return done(new ApiError(400, `body: nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    done(null, parsed);
   });
 
   if (config.corsOrigins.length) await app.register(fastifyCors, { origin: config.corsOrigins, credentials: false });
@@ -257,6 +260,20 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** No request needs deeper JSON; bounding it keeps recursive code (stringify, schema checks) safe. */
+const MAX_JSON_DEPTH = 32;
+
+function withinDepth(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return true;
 }
 
 /**
