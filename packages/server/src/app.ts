@@ -80,13 +80,21 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     opts.store ??
     (await openStore({ dialect: config.dialect, databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema }));
   const ownsStore = !opts.store;
-  await migrate(store);
-
-  const provider = opts.keyProvider ?? (await openKeyProvider(config));
-  const systemKeys = new SystemKeys(store.db, provider);
-  await systemKeys.checkRootKey();
-  const tokens = TokenService.fromPkcs8(await systemKeys.get("jwt_ed25519", 0, TokenService.generatePkcs8));
-  const apiKeys = new ApiKeyHasher(await systemKeys.get("api_key_pepper"));
+  let provider: KeyProvider | undefined;
+  let systemKeys: SystemKeys, tokens: TokenService, apiKeys: ApiKeyHasher;
+  try {
+    await migrate(store);
+    provider = opts.keyProvider ?? (await openKeyProvider(config));
+    systemKeys = new SystemKeys(store.db, provider);
+    await systemKeys.checkRootKey();
+    tokens = TokenService.fromPkcs8(await systemKeys.get("jwt_ed25519", 0, TokenService.generatePkcs8));
+    apiKeys = new ApiKeyHasher(await systemKeys.get("api_key_pepper"));
+  } catch (e) {
+    // Refusing to start (wrong root key, failed migration) must not leave the database open.
+    await provider?.close().catch(() => undefined);
+    if (ownsStore) await store.close().catch(() => undefined);
+    throw e;
+  }
 
   const app = Fastify({
     logger: opts.loggerInstance ? undefined : (opts.logger ?? { level: config.logLevel, redact: LOG_REDACT }),
@@ -110,7 +118,12 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       return server;
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
-  }).withTypeProvider<ZodTypeProvider>();
+    // Client certificates are requested but not required: ordinary clients still connect, and
+    // the agent-token exchange accepts only certificates that chain to the client CA.
+    ...(config.tls && {
+      https: { cert: config.tls.cert, key: config.tls.key, ca: config.tls.clientCa, requestCert: !!config.tls.clientCa, rejectUnauthorized: false },
+    }),
+  } as FastifyServerOptions).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -121,7 +134,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     config,
     store,
     db: store.db,
-    keyring: new Keyring(provider),
+    keyring: new Keyring(provider!),
     systemKeys,
     tokens,
     apiKeys,
@@ -209,6 +222,11 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
 
   await registerRoutes(app, services, ctx);
 
+  // While draining, answer in-flight requests with Connection: close so keep-alive sockets end at once.
+  let closing = false;
+  app.addHook("onSend", async (_req, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   let closed = false;
   return {
     app,
@@ -218,10 +236,11 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     async close() {
       if (closed) return;
       closed = true;
+      closing = true;
       await app.close();
       await ctx.uow.close();
       await bus.close();
-      await provider.close();
+      await provider!.close();
       if (ownsStore) await store.close();
     },
   };

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 
 export type Dialect = "sqlite" | "postgres";
@@ -22,6 +23,8 @@ export interface Config {
   /** Slow-client limits: whole request headers, and whole request (headers + body). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
+  tls: TlsConfig | undefined;
   /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
   redisUrl: string | undefined;
   rateLimit: RateLimitConfig;
@@ -38,6 +41,12 @@ export interface RateLimitConfig {
   sharesPerMinute: number;
   /** Prefix of Redis keys (isolates instances or tests sharing one Redis). */
   keyPrefix: string;
+}
+
+export interface TlsConfig {
+  cert: Buffer;
+  key: Buffer;
+  clientCa: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
     headersTimeoutMs,
     requestTimeoutMs,
+    tls: loadTls(env),
     redisUrl: redisUrl(env),
     rateLimit: {
       rps: int(env, "ONECLAW_RATE_LIMIT_RPS", 100, 1, 1_000_000),
@@ -143,4 +153,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPrefix: env.ONECLAW_RATE_LIMIT_PREFIX || "oneclaw:rl:",
     },
   };
+}
+
+function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(name, `cannot read "${file}": ${(e as Error).message}`);
+  }
+}
+
+/** ONECLAW_TLS_CERT + ONECLAW_TLS_KEY (PEM files) turn on HTTPS; ONECLAW_TLS_CLIENT_CA also asks for client certificates. */
+function loadTls(env: NodeJS.ProcessEnv): TlsConfig | undefined {
+  const cert = readPem(env, "ONECLAW_TLS_CERT");
+  const key = readPem(env, "ONECLAW_TLS_KEY");
+  const clientCa = readPem(env, "ONECLAW_TLS_CLIENT_CA");
+  if (!cert && !key) {
+    if (clientCa) throw new ConfigError("ONECLAW_TLS_CLIENT_CA", "needs ONECLAW_TLS_CERT and ONECLAW_TLS_KEY");
+    return undefined;
+  }
+  if (!cert) throw new ConfigError("ONECLAW_TLS_CERT", "is required with ONECLAW_TLS_KEY");
+  if (!key) throw new ConfigError("ONECLAW_TLS_KEY", "is required with ONECLAW_TLS_CERT");
+  return { cert, key, clientCa };
 }

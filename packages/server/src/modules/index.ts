@@ -1,10 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
+import { agentRoutes } from "./agents/routes.js";
+import { AgentService } from "./agents/service.js";
 import { auditRoutes } from "./audit/routes.js";
 import { AuditService } from "./audit/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
 import { healthRoutes } from "./health/routes.js";
+import { policyRoutes } from "./policies/routes.js";
 import { PolicyService } from "./policies/service.js";
 import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
@@ -24,6 +27,7 @@ export interface Services {
   policies: PolicyService;
   vaults: VaultService;
   secrets: SecretService;
+  agents: AgentService;
   rateLimits: RateLimitService;
   org: OrgService;
   security: SecurityService;
@@ -38,12 +42,14 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
+  const agents = new AgentService(ctx, { vaults, secrets, policies });
+  await agents.init();
   const rateLimits = new RateLimitService(ctx);
   await rateLimits.init();
   const org = new OrgService(ctx, auth, vaults);
   const security = new SecurityService(ctx);
-  const sharing = new SharingService(ctx, secrets, org, auth, rateLimits);
-  return { audit, auth, policies, vaults, secrets, rateLimits, org, security, sharing };
+  const sharing = new SharingService(ctx, agents, secrets, org, auth, rateLimits);
+  return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -52,6 +58,8 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   vaultRoutes(app, services);
   secretRoutes(app, services);
   auditRoutes(app, services);
+  agentRoutes(app, services);
+  policyRoutes(app, services);
   app.addHook("onClose", async () => void (await services.rateLimits.close()));
   orgRoutes(app, services);
   securityRoutes(app, services);
