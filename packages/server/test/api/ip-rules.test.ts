@@ -125,6 +125,25 @@ describe("IP rule enforcement", () => {
   });
 });
 
+describe("agents", () => {
+  it("rules bind agents too; applies_to agents leaves humans alone; agents cannot manage rules or members", async () => {
+    const owner = await t.signup();
+    const created = await t.req("POST", "/v1/agents", { token: owner.token, body: { name: "ip-agent" } });
+    const agentToken = (await t.req("POST", "/v1/auth/agent-token", { body: { api_key: created.body.api_key } })).body.access_token;
+    expect((await t.req("GET", "/v1/agents/me", { token: agentToken, headers: from("192.0.2.7") })).status).toBe(200);
+    await addRule(owner.token, { rule_type: "deny", cidr: "192.0.2.0/24", applies_to: "agents" });
+    const denied = await t.req("GET", "/v1/agents/me", { token: agentToken, headers: from("192.0.2.7") });
+    expect(denied.status).toBe(403);
+    expect((await t.req("GET", "/v1/agents/me", { token: agentToken, headers: from("198.51.100.7") })).status).toBe(200);
+    expect((await t.req("GET", "/v1/vaults", { token: owner.token, headers: from("192.0.2.7") })).status).toBe(200);
+    // the agent-token exchange itself is public, so a denied agent still gets a token it cannot use from there
+    expect((await rules(agentToken)).status).toBe(403);
+    expect((await addRule(agentToken, { rule_type: "allow", cidr: "0.0.0.0/0" })).status).toBe(403);
+    expect((await t.req("GET", "/v1/org/members", { token: agentToken })).status).toBe(403);
+    expect((await t.req("POST", "/v1/org/invite", { token: agentToken, body: { email: "x@example.com" } })).status).toBe(403);
+  });
+});
+
 describe("client address", () => {
   it("X-Forwarded-For is ignored unless the peer is a trusted proxy", async () => {
     const direct = await startApp();
