@@ -191,6 +191,23 @@ describe("S26 sharing rules are enforced server-side", () => {
     expect((await shareOf(a.token, s.secretId, { recipient_type: "agent", recipient_id: foreign.id })).status).toBe(404);
   });
 
+  it("shares end with their creator: a deleted agent's or a deleted account's shares answer 404", async () => {
+    const a = await t.signup();
+    const s = await vaultWithSecret(t, a.token, CANARY);
+    const agent = await agentOf(a, s.vaultId);
+    const byAgent = await shareOf(agent.token, s.secretId, { recipient_type: "anyone_with_link" });
+    expect((await t.req("GET", `/v1/share/${byAgent.body.id}`)).status).toBe(200);
+    expect((await t.req("DELETE", `/v1/agents/${agent.id}`, { token: a.token })).status).toBe(204);
+    expect((await t.req("GET", `/v1/share/${byAgent.body.id}`)).status).toBe(404);
+
+    const admin = await addMember(t, a, "admin");
+    const byAdmin = await shareOf(admin.token, s.secretId, { recipient_type: "anyone_with_link" });
+    expect((await t.req("GET", `/v1/share/${byAdmin.body.id}`)).status).toBe(200);
+    const del = await t.req("DELETE", "/v1/auth/me", { token: admin.token, body: { confirmation: "DELETE MY ACCOUNT" } });
+    expect(del.status).toBe(204);
+    expect((await t.req("GET", `/v1/share/${byAdmin.body.id}`)).status).toBe(404);
+  });
+
   it("share creation is limited to 10 per minute per organisation (default)", async () => {
     const a = await t.signup();
     const s = await vaultWithSecret(t, a.token, CANARY);

@@ -43,6 +43,7 @@ export class SharingService {
     // An unverified address claims nothing; it claims at its first login, after verification.
     auth.signupHooks.push(async (user, ip) => void (user.email_verified && (await this.claim(user.email, user.id, ip))));
     org.memberLeftHooks.push((trx, userId, orgId) => this.memberLeft(trx, userId, orgId));
+    auth.onUserDeleted((trx, user) => this.memberLeft(trx, user.id, user.org_id));
   }
 
   async create(p: Principal, secretId: string, body: CreateShareRequest, ip: string) {
@@ -170,6 +171,8 @@ export class SharingService {
   async access(shareId: string, authenticate: () => Promise<Principal>, passphrase: string | undefined, ip: string) {
     const share = await this.store.byId(shareId);
     if (!share || share.revoked_at || share.declined_at) throw notFound("Share not found");
+    // a deleted agent's shares end with it
+    if (share.created_by_type === "agent" && !(await this.agents.exists("agent", share.created_by, share.org_id))) throw notFound("Share not found");
     let reader: Principal | undefined;
     if (share.recipient_type !== "anyone_with_link") {
       reader = await authenticate();
