@@ -103,8 +103,9 @@ export class BillingService {
     const limit = this.limits(plan)[resource];
     if (limit === null) return;
     await this.store.lockOrg(trx, orgId, this.ctx.store.dialect);
+    // SecretService checks after inserting the new path's row, so that row is not counted as existing.
     const used =
-      resource === "vaults" ? await this.store.countVaults(trx, orgId) : resource === "secrets" ? await this.store.countSecrets(trx, orgId) : await countAgents!(trx);
+      resource === "vaults" ? await this.store.countVaults(trx, orgId) : resource === "secrets" ? (await this.store.countSecrets(trx, orgId)) - 1 : await countAgents!(trx);
     if (used >= limit) {
       const noun = { vaults: "Vault", secrets: "Secret", agents: "Agent" }[resource];
       throw limitExceeded(`${noun} limit reached (${used}/${limit} on ${plan.tier} tier). Upgrade your plan for more.`);
@@ -187,10 +188,19 @@ export class BillingService {
       this.pending = new Map();
       this.events = [];
       const counters = [...pending].map(([orgId, v]) => ({ orgId, month: v.month, requests: v.requests }));
+      // Move the counts into the cached base first, so used() never misses requests being written.
+      const moveToBase = (sign: 1 | -1) => {
+        for (const c of counters) {
+          const cached = this.counts.get(c.orgId);
+          if (cached && cached.month === c.month) cached.base += sign * c.requests;
+        }
+      };
+      moveToBase(1);
       try {
         await this.store.flush(counters, events);
       } catch (e) {
         // Keep the counts for the next attempt rather than lose them.
+        moveToBase(-1);
         for (const c of counters) {
           const p = this.pending.get(c.orgId);
           if (p && p.month === c.month) p.requests += c.requests;
@@ -198,10 +208,6 @@ export class BillingService {
         }
         this.events.unshift(...events.slice(0, MAX_BUFFERED_EVENTS));
         throw e;
-      }
-      for (const c of counters) {
-        const cached = this.counts.get(c.orgId);
-        if (cached && cached.month === c.month) cached.base += c.requests;
       }
     });
     this.flushing = run.catch(() => undefined);
