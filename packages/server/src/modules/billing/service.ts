@@ -71,10 +71,11 @@ export class BillingService {
     return this.ctx.config.billingEnabled;
   }
 
-  async plan(orgId: string): Promise<OrgPlan> {
+  /** An org's plan, cached; inside a transaction pass it (SQLite has one connection). */
+  async plan(orgId: string, trx?: Tx): Promise<OrgPlan> {
     const hit = this.plans.get(orgId);
     if (hit) return hit;
-    const row = await this.store.org(orgId);
+    const row = await this.store.org(orgId, trx);
     if (!row) throw notFound("Organization not found");
     const plan: OrgPlan = {
       tier: isTier(row.billing_tier) ? row.billing_tier : "free",
@@ -99,7 +100,7 @@ export class BillingService {
 
   async checkLimit(trx: Tx, orgId: string, resource: "vaults" | "secrets" | "agents", countAgents?: (trx: Tx) => Promise<number>) {
     if (!this.enforced) return;
-    const plan = await this.plan(orgId);
+    const plan = await this.plan(orgId, trx);
     const limit = this.limits(plan)[resource];
     if (limit === null) return;
     await this.store.lockOrg(trx, orgId, this.ctx.store.dialect);

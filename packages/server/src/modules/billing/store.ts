@@ -50,8 +50,8 @@ export class BillingStore {
     this.db = db.withTables<BillingTables>();
   }
 
-  org(orgId: string) {
-    return this.db
+  org(orgId: string, trx?: Tx) {
+    return ((trx as unknown as BDb | undefined) ?? this.db)
       .selectFrom("orgs")
       .leftJoin("org_billing", "org_billing.org_id", "orgs.id")
       .select(["orgs.id", "orgs.billing_tier", "org_billing.free_tier_override", "org_billing.is_sponsored", "org_billing.overage_method", "org_billing.billing_interval", "org_billing.period_end"])
