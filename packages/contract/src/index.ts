@@ -5,3 +5,5 @@ export * from "./secrets.js";
 export * from "./audit.js";
 export * from "./health.js";
 export * from "./accounts.js";
+export * from "./agents.js";
+export * from "./policies.js";

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 
 export type Dialect = "sqlite" | "postgres";
@@ -29,6 +30,14 @@ export interface Config {
   /** OpenID Connect issuer for POST /v1/auth/google, and the client id expected as audience. */
   oidcIssuer: string;
   oidcClientId: string | undefined;
+  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
+  tls: TlsConfig | undefined;
+}
+
+export interface TlsConfig {
+  cert: Buffer;
+  key: Buffer;
+  clientCa: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -122,7 +131,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
     oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
     oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
+    tls: loadTls(env),
   };
+}
+
+function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(name, `cannot read "${file}": ${(e as Error).message}`);
+  }
+}
+
+/** ONECLAW_TLS_CERT + ONECLAW_TLS_KEY (PEM files) turn on HTTPS; ONECLAW_TLS_CLIENT_CA also asks for client certificates. */
+function loadTls(env: NodeJS.ProcessEnv): TlsConfig | undefined {
+  const cert = readPem(env, "ONECLAW_TLS_CERT");
+  const key = readPem(env, "ONECLAW_TLS_KEY");
+  const clientCa = readPem(env, "ONECLAW_TLS_CLIENT_CA");
+  if (!cert && !key) {
+    if (clientCa) throw new ConfigError("ONECLAW_TLS_CLIENT_CA", "needs ONECLAW_TLS_CERT and ONECLAW_TLS_KEY");
+    return undefined;
+  }
+  if (!cert) throw new ConfigError("ONECLAW_TLS_CERT", "is required with ONECLAW_TLS_KEY");
+  if (!key) throw new ConfigError("ONECLAW_TLS_KEY", "is required with ONECLAW_TLS_CERT");
+  return { cert, key, clientCa };
 }
 
 function oidcIssuer(raw: string | undefined): string {

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.js";
+import { agentRoutes } from "./agents/routes.js";
+import { AgentService } from "./agents/service.js";
 import { auditRoutes } from "./audit/routes.js";
 import { AuditService } from "./audit/service.js";
 import { authRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
 import { healthRoutes } from "./health/routes.js";
+import { policyRoutes } from "./policies/routes.js";
 import { PolicyService } from "./policies/service.js";
 import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
@@ -31,6 +34,7 @@ export interface Services {
   policies: PolicyService;
   vaults: VaultService;
   secrets: SecretService;
+  agents: AgentService;
   apiKeys: ApiKeyService;
   mfa: MfaService;
   device: DeviceService;
@@ -48,6 +52,8 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
+  const agents = new AgentService(ctx, { vaults, secrets, policies, auth });
+  await agents.init();
   const apiKeys = new ApiKeyService(ctx, auth);
   const mfa = new MfaService(ctx, auth);
   await mfa.init();
@@ -57,7 +63,7 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const admin = new AdminService(ctx, auth, billing);
   await admin.init();
   const chains = new ChainService(ctx);
-  return { audit, auth, policies, vaults, secrets, apiKeys, mfa, device, oidcLogin, billing, admin, chains };
+  return { audit, auth, policies, vaults, secrets, agents, apiKeys, mfa, device, oidcLogin, billing, admin, chains };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -66,6 +72,8 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   vaultRoutes(app, services);
   secretRoutes(app, services);
   auditRoutes(app, services);
+  agentRoutes(app, services);
+  policyRoutes(app, services);
   apiKeyRoutes(app, services);
   mfaRoutes(app, services);
   deviceRoutes(app, services);
