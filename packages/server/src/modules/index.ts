@@ -59,7 +59,7 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   await mfa.init();
   const device = new DeviceService(ctx, auth);
   const oidcLogin = new OidcLoginService(ctx, auth);
-  const billing = new BillingService(ctx, vaults, secrets);
+  const billing = new BillingService(ctx, vaults, secrets, agents);
   const admin = new AdminService(ctx, auth, billing);
   await admin.init();
   const chains = new ChainService(ctx);

@@ -65,6 +65,32 @@ describe("billing on", () => {
     expect((await t.req("PUT", `/v1/vaults/${v.body.id}/secrets/k50`, { token: u.token, body: { value: "x" } })).status).toBe(201);
   });
 
+  it("enforces the agent limit; system storage for agent keys does not use the customer's vault or secret allowance", async () => {
+    const u = await t.signup();
+    const keys: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const a = await t.req("POST", "/v1/agents", { token: u.token, body: { name: `a${i}` } });
+      expect(a.status).toBe(201);
+      keys.push(a.body.api_key);
+    }
+    const over = await t.req("POST", "/v1/agents", { token: u.token, body: { name: "a2" } });
+    expect(over.status).toBe(403);
+    expect(over.body).toMatchObject({ type: "resource_limit_exceeded", detail: "Agent limit reached (2/2 on free tier). Upgrade your plan for more." });
+    expect((await t.req("GET", "/v1/agents", { token: u.token })).body.agents).toHaveLength(2);
+    // The org still has its full 3 customer vaults.
+    for (let i = 0; i < 3; i++) expect((await t.req("POST", "/v1/vaults", { token: u.token, body: { name: `v${i}` } })).status).toBe(201);
+    const sub = await t.req("GET", "/v1/billing/subscription", { token: u.token });
+    expect(sub.body.usage).toMatchObject({ agents: { used: 2, limit: 2 }, vaults: { used: 3, limit: 3 }, secrets: { used: 0 } });
+    // An agent's own requests count toward its org's quota.
+    const before = (await t.req("GET", "/v1/billing/usage", { token: u.token })).body.current_month.total_requests;
+    const agentToken = (await t.req("POST", "/v1/auth/agent-token", { body: { api_key: keys[0] } })).body.access_token;
+    const r = await t.req("GET", "/v1/vaults", { token: agentToken });
+    expect(r.status).toBe(200);
+    expect(r.headers["x-ratelimit-requests-used"]).toBe(String(before + 1));
+    const hist = await t.req("GET", "/v1/billing/history?limit=1", { token: u.token });
+    expect(hist.body.events[0]).toMatchObject({ principal_type: "agent", endpoint: "/v1/vaults" });
+  });
+
   it("meters requests with quota headers, warns above 80 %, and answers 402 when the month is spent", async () => {
     const u = await t.signup();
     expect((await setLimits(u.orgId, { free_tier_override: 5 })).body).toEqual({ org_id: u.orgId, free_tier_override: 5, is_sponsored: false });

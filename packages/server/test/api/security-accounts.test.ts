@@ -107,6 +107,22 @@ describe("security properties (behaviour notes §13)", () => {
       expect((await t.req(m, url, { body })).status, `${m} ${url} anonymous`).toBe(401);
       for (const token of [u.token, userKey, adminScoped]) expect((await t.req(m, url, { token, body })).status, `${m} ${url}`).toBe(403);
     }
+    // An agent of the platform admin's own org is not a platform admin either.
+    const agent = await t.req("POST", "/v1/agents", { token: admin.token, body: { name: "s23" } });
+    const agentToken = (await t.req("POST", "/v1/auth/agent-token", { body: { api_key: agent.body.api_key } })).body.access_token;
+    for (const [m, url, body] of routes) expect((await t.req(m, url, { token: agentToken, body })).status, `${m} ${url} agent`).toBe(403);
+    // Nor may an agent use human account routes.
+    for (const [m, url, body] of [
+      ["GET", "/v1/auth/api-keys"],
+      ["POST", "/v1/auth/api-keys", { name: "x" }],
+      ["GET", "/v1/auth/mfa/status"],
+      ["POST", "/v1/auth/mfa/setup"],
+      ["POST", "/v1/auth/device/approve", { user_code: "BCDF-GHJK" }],
+      ["GET", "/v1/billing/usage"],
+      ["PATCH", "/v1/billing/overage-method", { method: "x402" }],
+    ] as Array<[string, string, unknown?]>) {
+      expect((await t.req(m, url, { token: agentToken, body })).status, `${m} ${url} agent`).toBe(403);
+    }
     expect((await t.req("GET", "/v1/admin/users", { token: adminKey })).status).toBe(200);
     // Nothing changed.
     expect((await t.req("GET", "/v1/admin/settings", { token: admin.token })).body.settings).toEqual([]);

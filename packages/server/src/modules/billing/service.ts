@@ -4,6 +4,7 @@ import type { AppContext } from "../../context.js";
 import { ApiError, forbidden, limitExceeded, notFound } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
 import { nowIso, type Tx } from "../../store/db.js";
+import type { AgentService } from "../agents/service.js";
 import type { SecretService } from "../secrets/service.js";
 import type { VaultService } from "../vaults/service.js";
 import { BillingStore, type UsageEventRow } from "./store.js";
@@ -56,11 +57,16 @@ export class BillingService {
     private readonly ctx: AppContext,
     vaults: VaultService,
     secrets: SecretService,
+    agents: AgentService,
   ) {
     this.store = new BillingStore(ctx.db);
     ctx.bus.subscribe(BILLING_TOPIC, (orgId) => this.plans.delete(orgId));
-    vaults.hooks.beforeCreate.push((trx, p) => this.checkLimit(trx, p.orgId, "vaults"));
-    secrets.beforeCreate.push((trx, p) => this.checkLimit(trx, p.orgId, "secrets"));
+    // System-owned storage (the agents' `__agent-keys` vault) is not the customer's and is not limited.
+    const customer = (p: Principal) => p.type === "user" || p.type === "agent";
+    vaults.hooks.beforeCreate.push(async (trx, p) => (customer(p) ? this.checkLimit(trx, p.orgId, "vaults") : undefined));
+    secrets.beforeCreate.push(async (trx, p, vault) => (customer(p) && vault.created_by_type !== "system" ? this.checkLimit(trx, p.orgId, "secrets") : undefined));
+    agents.hooks.beforeCreate.push((trx, p) => this.checkLimit(trx, p.orgId, "agents"));
+    this.counters.agents = async (orgId) => (await agents.store.listByOrg(orgId)).length;
     ctx.hooks.afterAuth.push((req, reply) => this.meter(req, reply));
     ctx.hooks.onResponse.push(async (req, reply) => this.record(req, reply));
     this.timer = setInterval(() => void this.flush().catch((e) => ctx.log.warn({ err: e }, "usage flush failed")), ctx.config.usageFlushMs);
@@ -98,7 +104,7 @@ export class BillingService {
     return { ...base, requests };
   }
 
-  async checkLimit(trx: Tx, orgId: string, resource: "vaults" | "secrets" | "agents", countAgents?: (trx: Tx) => Promise<number>) {
+  async checkLimit(trx: Tx, orgId: string, resource: "vaults" | "secrets" | "agents") {
     if (!this.enforced) return;
     const plan = await this.plan(orgId, trx);
     const limit = this.limits(plan)[resource];
@@ -106,7 +112,7 @@ export class BillingService {
     await this.store.lockOrg(trx, orgId, this.ctx.store.dialect);
     // SecretService checks after inserting the new path's row, so that row is not counted as existing.
     const used =
-      resource === "vaults" ? await this.store.countVaults(trx, orgId) : resource === "secrets" ? (await this.store.countSecrets(trx, orgId)) - 1 : await countAgents!(trx);
+      resource === "vaults" ? await this.store.countVaults(trx, orgId) : resource === "secrets" ? (await this.store.countSecrets(trx, orgId)) - 1 : await this.store.countAgents(trx, orgId);
     if (used >= limit) {
       const noun = { vaults: "Vault", secrets: "Secret", agents: "Agent" }[resource];
       throw limitExceeded(`${noun} limit reached (${used}/${limit} on ${plan.tier} tier). Upgrade your plan for more.`);
