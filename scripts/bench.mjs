@@ -108,6 +108,7 @@ const bareRps = rows[0].rps;
 const read = rows.find((r) => /secret GET/.test(r.name));
 console.log("");
 if (read) console.log(`read/bare ratio: ${(read.rps / bareRps).toFixed(2)}  (target ≥ 0.50, read p99 ${read.p99} ms, target ≤ 10 ms)`);
+for (const r of rows.filter((r) => /agent token/.test(r.name))) console.log(`agent read/bare ratio: ${(r.rps / bareRps).toFixed(2)}  (${r.name}; target ≥ 0.50, p99 ${r.p99} ms)`);
 const puts = rows.find((r) => /secret PUT/.test(r.name));
 if (puts) console.log(`durable PUTs: ${puts.rps}/s  (target ≥ 2000/s)`);
 if (rows.some((r) => r.non2xx > 0)) {

@@ -4,6 +4,7 @@ export * from "./vaults.js";
 export * from "./secrets.js";
 export * from "./audit.js";
 export * from "./health.js";
+export * from "./accounts.js";
 export * from "./agents.js";
 export * from "./policies.js";
 export * from "./sharing.js";

@@ -20,6 +20,20 @@ import { securityRoutes } from "./security/routes.js";
 import { SecurityService } from "./security/service.js";
 import { sharingRoutes } from "./sharing/routes.js";
 import { SharingService } from "./sharing/service.js";
+import { adminRoutes } from "./admin/routes.js";
+import { AdminService } from "./admin/service.js";
+import { apiKeyRoutes } from "./apikeys/routes.js";
+import { ApiKeyService } from "./apikeys/service.js";
+import { billingRoutes } from "./billing/routes.js";
+import { BillingService } from "./billing/service.js";
+import { chainRoutes } from "./chains/routes.js";
+import { ChainService } from "./chains/service.js";
+import { deviceRoutes } from "./device/routes.js";
+import { DeviceService } from "./device/service.js";
+import { mfaRoutes } from "./mfa/routes.js";
+import { MfaService } from "./mfa/service.js";
+import { oidcLoginRoutes } from "./oidc-login/routes.js";
+import { OidcLoginService } from "./oidc-login/service.js";
 
 export interface Services {
   audit: AuditService;
@@ -32,6 +46,13 @@ export interface Services {
   org: OrgService;
   security: SecurityService;
   sharing: SharingService;
+  apiKeys: ApiKeyService;
+  mfa: MfaService;
+  device: DeviceService;
+  oidcLogin: OidcLoginService;
+  billing: BillingService;
+  admin: AdminService;
+  chains: ChainService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -42,14 +63,24 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
-  const agents = new AgentService(ctx, { vaults, secrets, policies });
+  const agents = new AgentService(ctx, { vaults, secrets, policies, auth });
   await agents.init();
+  // rate limits first and IP rules before usage metering: the order of the request pipeline (behaviour notes §2.1)
   const rateLimits = new RateLimitService(ctx);
   await rateLimits.init();
   const org = new OrgService(ctx, auth, vaults);
   const security = new SecurityService(ctx);
   const sharing = new SharingService(ctx, agents, secrets, org, auth, rateLimits);
-  return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing };
+  const apiKeys = new ApiKeyService(ctx, auth);
+  const mfa = new MfaService(ctx, auth);
+  await mfa.init();
+  const device = new DeviceService(ctx, auth);
+  const oidcLogin = new OidcLoginService(ctx, auth);
+  const billing = new BillingService(ctx, vaults, secrets, agents);
+  const admin = new AdminService(ctx, auth, billing);
+  await admin.init();
+  const chains = new ChainService(ctx);
+  return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing, apiKeys, mfa, device, oidcLogin, billing, admin, chains };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -64,4 +95,11 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   orgRoutes(app, services);
   securityRoutes(app, services);
   sharingRoutes(app, services, ctx);
+  apiKeyRoutes(app, services);
+  mfaRoutes(app, services);
+  deviceRoutes(app, services);
+  oidcLoginRoutes(app, services);
+  billingRoutes(app, services);
+  adminRoutes(app, services);
+  chainRoutes(app, services);
 }

@@ -3,6 +3,7 @@ import type { Dialect } from "../../config.js";
 import { core } from "./0001_core.js";
 import { agentsPolicies } from "./0002_agents_policies.js";
 import { sharingOrgSecurity } from "./0003_sharing_org_security.js";
+import { accountsBillingAdmin } from "./0004_accounts_billing_admin.js";
 import type { MigrationFactory } from "./types.js";
 
 /** Every migration, in order. Each module appends its own file here. */
@@ -10,6 +11,7 @@ const ALL: Array<[string, MigrationFactory]> = [
   ["0001_core", core],
   ["0002_agents_policies", agentsPolicies],
   ["0003_sharing_org_security", sharingOrgSecurity],
+  ["0004_accounts_billing_admin", accountsBillingAdmin],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
