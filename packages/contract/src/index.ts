@@ -7,3 +7,6 @@ export * from "./health.js";
 export * from "./accounts.js";
 export * from "./agents.js";
 export * from "./policies.js";
+export * from "./sharing.js";
+export * from "./org.js";
+export * from "./security.js";

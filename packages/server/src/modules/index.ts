@@ -13,6 +13,13 @@ import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
 import { vaultRoutes } from "./vaults/routes.js";
 import { VaultService } from "./vaults/service.js";
+import { RateLimitService } from "./ratelimit/service.js";
+import { orgRoutes } from "./org/routes.js";
+import { OrgService } from "./org/service.js";
+import { securityRoutes } from "./security/routes.js";
+import { SecurityService } from "./security/service.js";
+import { sharingRoutes } from "./sharing/routes.js";
+import { SharingService } from "./sharing/service.js";
 import { adminRoutes } from "./admin/routes.js";
 import { AdminService } from "./admin/service.js";
 import { apiKeyRoutes } from "./apikeys/routes.js";
@@ -35,6 +42,10 @@ export interface Services {
   vaults: VaultService;
   secrets: SecretService;
   agents: AgentService;
+  rateLimits: RateLimitService;
+  org: OrgService;
+  security: SecurityService;
+  sharing: SharingService;
   apiKeys: ApiKeyService;
   mfa: MfaService;
   device: DeviceService;
@@ -54,6 +65,12 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const secrets = new SecretService(ctx, vaults, policies);
   const agents = new AgentService(ctx, { vaults, secrets, policies, auth });
   await agents.init();
+  // rate limits first and IP rules before usage metering: the order of the request pipeline (behaviour notes §2.1)
+  const rateLimits = new RateLimitService(ctx);
+  await rateLimits.init();
+  const org = new OrgService(ctx, auth, vaults);
+  const security = new SecurityService(ctx);
+  const sharing = new SharingService(ctx, agents, secrets, org, auth, rateLimits);
   const apiKeys = new ApiKeyService(ctx, auth);
   const mfa = new MfaService(ctx, auth);
   await mfa.init();
@@ -63,7 +80,7 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const admin = new AdminService(ctx, auth, billing);
   await admin.init();
   const chains = new ChainService(ctx);
-  return { audit, auth, policies, vaults, secrets, agents, apiKeys, mfa, device, oidcLogin, billing, admin, chains };
+  return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing, apiKeys, mfa, device, oidcLogin, billing, admin, chains };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -74,6 +91,10 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   auditRoutes(app, services);
   agentRoutes(app, services);
   policyRoutes(app, services);
+  app.addHook("onClose", async () => void (await services.rateLimits.close()));
+  orgRoutes(app, services);
+  securityRoutes(app, services);
+  sharingRoutes(app, services, ctx);
   apiKeyRoutes(app, services);
   mfaRoutes(app, services);
   deviceRoutes(app, services);

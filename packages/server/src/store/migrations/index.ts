@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from "kysely";
 import type { Dialect } from "../../config.js";
 import { core } from "./0001_core.js";
 import { agentsPolicies } from "./0002_agents_policies.js";
+import { sharingOrgSecurity } from "./0003_sharing_org_security.js";
 import { accountsBillingAdmin } from "./0004_accounts_billing_admin.js";
 import type { MigrationFactory } from "./types.js";
 
@@ -9,8 +10,9 @@ import type { MigrationFactory } from "./types.js";
 const ALL: Array<[string, MigrationFactory]> = [
   ["0001_core", core],
   ["0002_agents_policies", agentsPolicies],
+  ["0003_sharing_org_security", sharingOrgSecurity],
+  ["0004_accounts_billing_admin", accountsBillingAdmin],
 ];
-ALL.push(["0004_accounts_billing_admin", accountsBillingAdmin]);
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
