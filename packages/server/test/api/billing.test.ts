@@ -201,6 +201,21 @@ describe("billing on", () => {
     expect((await t.req("GET", "/v1/billing/usage")).status).toBe(401);
   });
 
+  it("keeps per-request usage events for 90 days and monthly totals for good", async () => {
+    const u = await t.signup();
+    await t.req("GET", "/v1/vaults", { token: u.token });
+    await t.services.billing.flush();
+    const old = new Date(Date.now() - 91 * 86400_000).toISOString();
+    await rawSql(t, "UPDATE usage_events SET created_at = $1 WHERE org_id = $2", [old, u.orgId]);
+    await t.req("GET", "/v1/vaults", { token: u.token });
+    t.services.billing["lastPrune"] = 0;
+    await t.services.billing.flush();
+    const events = (await t.req("GET", "/v1/billing/history", { token: u.token })).body.events;
+    expect(events).toHaveLength(1);
+    expect(events[0].created_at > old).toBe(true);
+    expect((await t.req("GET", "/v1/billing/usage", { token: u.token })).body.current_month.total_requests).toBe(2);
+  });
+
   it("buffered usage is written on shutdown", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "oneclaw-billing-"));
     const schema = dialect === "postgres" ? `t_billing_${Date.now()}` : undefined;

@@ -49,6 +49,27 @@ describe("security properties (behaviour notes §13)", () => {
     }
   });
 
+  it("S6/S32: device-code lookups, device polling and MFA code guesses fall under the strict auth rate limit (burst 5, 1/s)", async () => {
+    const strict = await startApp({ env: { ONECLAW_AUTH_RATE_LIMIT_BURST: "5", ONECLAW_AUTH_RATE_LIMIT_RPS: "1" } });
+    try {
+      const calls: Array<[string, string, unknown?]> = [
+        ["GET", "/v1/auth/device/code/BCDF-GHJK"],
+        ["POST", "/v1/auth/device/token", { device_code: "x", grant_type: GRANT }],
+        ["POST", "/v1/auth/mfa/verify", { mfa_token: "x", code: "123456" }],
+        ["POST", "/v1/auth/api-key-token", { api_key: "1ck_guess" }],
+        ["POST", "/v1/auth/device/code", { client_id: "cli" }],
+      ];
+      for (const [m, url, body] of calls) {
+        const statuses: number[] = [];
+        for (let i = 0; i < 7; i++) statuses.push((await strict.req(m, url, { body })).status);
+        expect(statuses.slice(0, 5).includes(429), url).toBe(false);
+        expect(statuses.slice(5).every((s) => s === 429), `${url} ${statuses}`).toBe(true);
+      }
+    } finally {
+      await strict.destroy();
+    }
+  });
+
   it("S10: personal API keys are 32 random bytes in base64url with the 1ck_ prefix; only a keyed hash and the prefix are stored; a revoked key is refused", async () => {
     const u = await t.signup();
     const r = await t.req("POST", "/v1/auth/api-keys", { token: u.token, body: { name: "s10" } });

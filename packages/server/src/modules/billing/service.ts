@@ -14,6 +14,9 @@ const BILLING_TOPIC = "org.billing.changed";
 /** How long a cached monthly count from the database is trusted (other replicas' requests). */
 const COUNT_TTL_MS = 5000;
 const MAX_BUFFERED_EVENTS = 5000;
+/** Per-request usage events are kept this long (monthly totals are kept for good). */
+const EVENT_RETENTION_MS = 90 * 86400_000;
+const PRUNE_EVERY_MS = 3600_000;
 
 interface OrgPlan {
   tier: Tier;
@@ -51,6 +54,7 @@ export class BillingService {
   private pending = new Map<string, { month: string; requests: number }>();
   private events: UsageEventRow[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private lastPrune = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -205,6 +209,10 @@ export class BillingService {
       moveToBase(1);
       try {
         await this.store.flush(counters, events);
+        if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+          this.lastPrune = Date.now();
+          await this.store.pruneEvents(new Date(Date.now() - EVENT_RETENTION_MS).toISOString());
+        }
       } catch (e) {
         // Keep the counts for the next attempt rather than lose them.
         moveToBase(-1);

@@ -91,6 +91,10 @@ export class BillingStore {
     });
   }
 
+  pruneEvents(before: string) {
+    return this.db.deleteFrom("usage_events").where("created_at", "<", before).execute();
+  }
+
   history(orgId: string, limit: number) {
     return this.db.selectFrom("usage_events").selectAll().where("org_id", "=", orgId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
   }
