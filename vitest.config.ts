@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import net from "node:net";
 import { defineConfig } from "vitest/config";
 
@@ -34,8 +35,11 @@ export default defineConfig(async () => {
       test: { name: "mcp", include: ["packages/mcp/test/e2e/**/*.test.ts"] },
     },
   ];
-  // Start-up, configuration, signals: the built server as a process, once (needs PostgreSQL for the replica test).
-  if (postgres) projects.push({ extends: true, test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"] } });
+  // Start-up, configuration, signals: the built server as a process, once, not per dialect.
+  projects.push({
+    extends: true,
+    test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"], exclude: postgres ? [] : ["**/*.pg.test.ts"] },
+  });
   if (postgres) {
     projects.push({
       extends: true,
@@ -45,6 +49,10 @@ export default defineConfig(async () => {
         env: { ONECLAW_TEST_DB: "postgres", ONECLAW_TEST_PG_URL: process.env.ONECLAW_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
       },
     });
+  }
+  // The device-login approval page in a real browser (Debian's chromium through playwright-core).
+  if (all || fs.existsSync(process.env.ONECLAW_CHROMIUM ?? "/usr/bin/chromium")) {
+    projects.push({ extends: true, test: { name: "browser", include: ["packages/server/test/browser/**/*.test.ts"], env: { ONECLAW_TEST_DB: "sqlite" } } });
   }
   return {
     test: {

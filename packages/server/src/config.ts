@@ -23,11 +23,6 @@ export interface Config {
   /** Slow-client limits: whole request headers, and whole request (headers + body). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
-  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
-  tls: TlsConfig | undefined;
-  /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
-  redisUrl: string | undefined;
-  rateLimit: RateLimitConfig;
   /** ONECLAW_BILLING=on: enforce tiers, limits and the monthly request quota (off: every org unlimited). */
   billingEnabled: boolean;
   /** How often metered usage is flushed to the database. */
@@ -35,6 +30,11 @@ export interface Config {
   /** OpenID Connect issuer for POST /v1/auth/google, and the client id expected as audience. */
   oidcIssuer: string;
   oidcClientId: string | undefined;
+  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
+  tls: TlsConfig | undefined;
+  /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
+  redisUrl: string | undefined;
+  rateLimit: RateLimitConfig;
 }
 
 export interface RateLimitConfig {
@@ -149,6 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
     headersTimeoutMs,
     requestTimeoutMs,
+    billingEnabled: bool(env, "ONECLAW_BILLING", false),
+    usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
+    oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
+    oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
     tls: loadTls(env),
     redisUrl: redisUrl(env),
     rateLimit: {
@@ -159,25 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sharesPerMinute: int(env, "ONECLAW_SHARE_RATE_LIMIT_PER_MINUTE", 10, 1, 1_000_000),
       keyPrefix: env.ONECLAW_RATE_LIMIT_PREFIX || "oneclaw:rl:",
     },
-    billingEnabled: bool(env, "ONECLAW_BILLING", false),
-    usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
-    oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
-    oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
   };
-}
-
-function oidcIssuer(raw: string | undefined): string {
-  const issuer = raw || "https://accounts.google.com";
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new ConfigError("ONECLAW_OIDC_ISSUER", `not a valid URL: "${issuer}"`);
-  }
-  if (url.protocol !== "https:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, ""))) {
-    throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
-  }
-  return issuer.replace(/\/$/, "");
 }
 
 function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
@@ -202,4 +188,18 @@ function loadTls(env: NodeJS.ProcessEnv): TlsConfig | undefined {
   if (!cert) throw new ConfigError("ONECLAW_TLS_CERT", "is required with ONECLAW_TLS_KEY");
   if (!key) throw new ConfigError("ONECLAW_TLS_KEY", "is required with ONECLAW_TLS_CERT");
   return { cert, key, clientCa };
+}
+
+function oidcIssuer(raw: string | undefined): string {
+  const issuer = raw || "https://accounts.google.com";
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", `not a valid URL: "${issuer}"`);
+  }
+  if (url.protocol !== "https:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, ""))) {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
+  }
+  return issuer.replace(/\/$/, "");
 }

@@ -8,7 +8,6 @@ export default {
   order: 15,
   async setup(ctx) {
     const { vault, agentToken } = await vaultWithThousandPolicies(ctx);
-    // autocannon takes the request path as part of the url.
-    return { method: "GET", url: `${ctx.url}/v1/vaults/${vault.id}/secrets/bench/api-key`, headers: { authorization: `Bearer ${agentToken}` } };
+    return { method: "GET", path: `/v1/vaults/${vault.id}/secrets/bench/api-key`, headers: { authorization: `Bearer ${agentToken}` } };
   },
 };

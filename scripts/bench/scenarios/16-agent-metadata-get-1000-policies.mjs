@@ -7,6 +7,6 @@ export default {
   order: 16,
   async setup(ctx) {
     const { vault, agentToken } = await vaultWithThousandPolicies(ctx);
-    return { method: "GET", url: `${ctx.url}/v1/vaults/${vault.id}/metadata/bench/api-key`, headers: { authorization: `Bearer ${agentToken}` } };
+    return { method: "GET", path: `/v1/vaults/${vault.id}/metadata/bench/api-key`, headers: { authorization: `Bearer ${agentToken}` } };
   },
 };

@@ -27,6 +27,8 @@ const KNOWN_DEVIATIONS: Record<string, string> = {
 };
 /** Served but not part of the API document. */
 const HIDDEN_ROUTES = ["GET /v1/openapi.json", "GET /openapi.json", "GET /metrics"];
+// The CLI device-login approval page (HTML, script, style).
+HIDDEN_ROUTES.push("GET /cli/verify", "GET /cli/verify.js", "GET /cli/verify.css");
 
 const REFERENCE_NAME = "1claw-openapi-v0.13.0.yaml";
 function referencePath(): string {

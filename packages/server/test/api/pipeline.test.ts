@@ -41,6 +41,15 @@ describe("problem+json for every error", () => {
     expectProblem(proto, 400);
   });
 
+  it("400 for absurdly deep JSON, before any handler sees it", async () => {
+    const deep = '{"value":"v","metadata":{"a":' + "[".repeat(100_000) + "]".repeat(100_000) + "}}";
+    const r = await t.req("PUT", `/v1/vaults/${vaultId}/secrets/deep`, { token, raw: deep, headers: { "content-type": "application/json" } });
+    expectProblem(r, 400);
+    expect(r.body.detail).toBe("body: nested deeper than 32 levels");
+    const ok = { value: "v", metadata: JSON.parse('{"a":'.repeat(30) + "1" + "}".repeat(30)) };
+    expect((await t.req("PUT", `/v1/vaults/${vaultId}/secrets/deep`, { token, body: ok })).status).toBe(201);
+  });
+
   it("401, with WWW-Authenticate", async () => {
     const r = await t.req("GET", "/v1/vaults");
     expectProblem(r, 401);

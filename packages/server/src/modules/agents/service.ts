@@ -76,6 +76,8 @@ function issuerProblem(raw: string): string | null {
 
 export class AgentService implements PrincipalDirectory {
   readonly store: AgentStore;
+  /** Checks before an agent is created (tier limits), inside the creating transaction. */
+  readonly hooks = { beforeCreate: [] as Array<(trx: Tx, p: Principal) => Promise<void>> };
   private readonly cache = new Map<string, AgentState>();
   private readonly creators = new Map<string, string>();
   private readonly touched = new Map<string, number>();
@@ -194,9 +196,6 @@ export class AgentService implements PrincipalDirectory {
 
   // --- Management ---
 
-  /** Checks other modules run inside the creating transaction (e.g. the tier's agent limit). */
-  readonly hooks = { beforeCreate: [] as Array<(trx: Tx, orgId: string) => Promise<void>> };
-
   private humanOnly(p: Principal) {
     if (p.type !== "user") throw forbidden("This endpoint is for human accounts");
   }
@@ -314,12 +313,13 @@ export class AgentService implements PrincipalDirectory {
       updated_at: now,
       last_active_at: null,
     };
-    // Limits are checked before anything is written, and again in the creating transaction.
-    if (this.hooks.beforeCreate.length) await this.ctx.uow.run(async ({ trx }) => { for (const check of this.hooks.beforeCreate) await check(trx, p.orgId); });
-    // Private halves first: an agent never exists without its identity keys stored.
+    // Limits first (nothing stored if refused), then the private halves: an agent never exists without its identity keys stored.
+    await this.ctx.uow.run(async ({ trx }) => {
+      for (const check of this.hooks.beforeCreate) await check(trx, p);
+    });
     await this.storeIdentityKeys(p.orgId, id, keys, ip);
     await this.ctx.uow.run(async ({ trx, audit }) => {
-      for (const check of this.hooks.beforeCreate) await check(trx, p.orgId);
+      for (const check of this.hooks.beforeCreate) await check(trx, p);
       await this.store.insert(trx, row);
       audit({
         orgId: p.orgId,

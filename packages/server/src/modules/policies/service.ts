@@ -92,7 +92,8 @@ export class PolicyService {
   }
 
   private withinScopes(p: Principal, segments: readonly string[]): boolean {
-    if (p.type !== "agent" || !p.scopes?.length) return true;
+    // Agents' scopes and the scopes of personal API keys (1ck_) are both a ceiling.
+    if (!p.scopes?.length) return true;
     let matchers = this.scopeCache.get(p.scopes);
     if (!matchers) {
       matchers = p.scopes.filter((s) => globProblem(s) === null).map(compileGlob);

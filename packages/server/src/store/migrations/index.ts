@@ -10,9 +10,9 @@ import type { MigrationFactory } from "./types.js";
 const ALL: Array<[string, MigrationFactory]> = [
   ["0001_core", core],
   ["0002_agents_policies", agentsPolicies],
+  ["0003_sharing_org_security", sharingOrgSecurity],
+  ["0004_accounts_billing_admin", accountsBillingAdmin],
 ];
-ALL.push(["0003_sharing_org_security", sharingOrgSecurity]);
-ALL.push(["0004_accounts_billing_admin", accountsBillingAdmin]);
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
