@@ -29,6 +29,8 @@ const KNOWN_DEVIATIONS: Record<string, string> = {
 const HIDDEN_ROUTES = ["GET /v1/openapi.json", "GET /openapi.json", "GET /metrics"];
 // The CLI device-login approval page (HTML, script, style).
 HIDDEN_ROUTES.push("GET /cli/verify", "GET /cli/verify.js", "GET /cli/verify.css");
+/** The MCP Streamable HTTP endpoint speaks JSON-RPC, not REST (packages/mcp). */
+HIDDEN_ROUTES.push("GET /mcp", "POST /mcp", "DELETE /mcp");
 
 const REFERENCE_NAME = "1claw-openapi-v0.13.0.yaml";
 function referencePath(): string {
