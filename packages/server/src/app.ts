@@ -140,6 +140,11 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       return server;
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    // Malformed URLs (bad percent-encoding) and malformed HTTP get problem+json too.
+    frameworkErrors: (error, _req, reply) => {
+      void sendProblem(reply, new ApiError(400, error.code === "FST_ERR_BAD_URL" ? "The URL is not validly percent-encoded" : error.message));
+    },
+    clientErrorHandler: writeClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -260,6 +265,24 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** Errors Node reports before there is a request (timeouts, oversized or malformed HTTP). */
+function writeClientError(err: NodeJS.ErrnoException, socket: import("node:net").Socket) {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, detail] =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "The request was not received in time"]
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request headers are too large"]
+        : [400, "Malformed HTTP request"];
+  const body = JSON.stringify(new ApiError(status, detail).body());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 /** No request needs deeper JSON; bounding it keeps recursive code (stringify, schema checks) safe. */
