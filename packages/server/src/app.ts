@@ -70,11 +70,12 @@ export const LOG_REDACT = [
 
 /**
  * Helmet's defaults (with a strict CSP for the API), computed once: setting a fixed object
- * costs less per request than the plugin's per-response work.
+ * costs less per request than the plugin's per-response work. Without `upgrade-insecure-requests`:
+ * a local instance is served over plain http and must still load its own scripts.
  */
 export const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy":
-    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self';upgrade-insecure-requests",
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self'",
   "cross-origin-opener-policy": "same-origin",
   "cross-origin-resource-policy": "same-origin",
   "origin-agent-cluster": "?1",
