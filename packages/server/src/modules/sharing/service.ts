@@ -243,6 +243,11 @@ export class SharingService {
     });
   }
 
+  /** Live shares of an org (billing usage). */
+  liveCount(orgId: string) {
+    return this.store.countLive(orgId, nowIso());
+  }
+
   outbound(p: Principal) {
     return this.store.outbound(p.orgId, p.id, p.type);
   }
