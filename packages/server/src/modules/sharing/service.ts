@@ -56,8 +56,8 @@ export class SharingService {
     });
     const recipient = await this.recipientOf(p, body);
     const { vault, row: secret } = await this.secrets.authorizeShare(p, secretId, ip);
-    const passphraseHash = body.passphrase !== undefined ? await hashPassword(body.passphrase) : null;
     await this.limits.take(`share:${p.orgId}`, this.limits.shareCreation, "Share creation limit reached for this organisation; try again later");
+    const passphraseHash = body.passphrase !== undefined ? await hashPassword(body.passphrase) : null;
     const share: ShareRow = {
       id: crypto.randomUUID(),
       org_id: p.orgId,
