@@ -25,6 +25,8 @@ describe("billing off (self-hosted default)", () => {
       expect(r.headers["x-ratelimit-requests-limit"]).toBeUndefined();
       const usage = await off.req("GET", "/v1/billing/usage", { token: u.token });
       expect(usage.body).toMatchObject({ billing_tier: "enterprise", free_tier_limit: null, current_month: { total_requests: 6 } });
+      // Monthly counts only: no per-request history rows while billing is off.
+      expect((await off.req("GET", "/v1/billing/history", { token: u.token })).body.events).toEqual([]);
       const sub = await off.req("GET", "/v1/billing/subscription", { token: u.token });
       expect(sub.body).toMatchObject({ tier: "enterprise", status: "unlimited", usage: { vaults: { used: 5, limit: null }, requests: { used: 6, limit: null } } });
     } finally {

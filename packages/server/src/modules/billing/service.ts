@@ -171,10 +171,13 @@ export class BillingService {
     (req as FastifyRequest & { metered?: boolean }).metered = true;
   }
 
-  /** onResponse: the usage event of a counted request (buffered). */
+  /**
+   * onResponse: the usage event of a counted request (buffered). Only with billing enforced: a
+   * self-hosted fleet keeps monthly counts without a history row per secret read.
+   */
   private record(req: FastifyRequest, reply: FastifyReply) {
     const p = req.principal;
-    if (!p || !(req as FastifyRequest & { metered?: boolean }).metered) return;
+    if (!this.enforced || !p || !(req as FastifyRequest & { metered?: boolean }).metered) return;
     this.events.push({
       id: crypto.randomUUID(),
       org_id: p.orgId,
