@@ -155,6 +155,7 @@ export type OrgMember = z.infer<typeof C.OrgMemberResponse>;
 export type OrgMemberList = z.infer<typeof C.OrgMemberListResponse>;
 export type OrgRole = z.infer<typeof C.OrgRole>;
 export type InviteMemberResponse = z.infer<typeof C.InviteMemberResponse>;
+export type AcceptInviteResponse = z.infer<typeof C.AcceptInviteResponse>;
 
 export type UsageSummary = z.infer<typeof C.UsageSummaryResponse>;
 export type UsageHistory = z.infer<typeof C.UsageHistoryResponse>;

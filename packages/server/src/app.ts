@@ -71,11 +71,12 @@ export const LOG_REDACT = [
 
 /**
  * Helmet's defaults (with a strict CSP for the API), computed once: setting a fixed object
- * costs less per request than the plugin's per-response work.
+ * costs less per request than the plugin's per-response work. Without `upgrade-insecure-requests`:
+ * a local instance is served over plain http and must still load its own scripts.
  */
 export const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy":
-    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self';upgrade-insecure-requests",
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self'",
   "cross-origin-opener-policy": "same-origin",
   "cross-origin-resource-policy": "same-origin",
   "origin-agent-cluster": "?1",
@@ -142,6 +143,11 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       return server;
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    // Malformed URLs (bad percent-encoding) and malformed HTTP get problem+json too.
+    frameworkErrors: (error, _req, reply) => {
+      void sendProblem(reply, new ApiError(400, error.code === "FST_ERR_BAD_URL" ? "The URL is not validly percent-encoded" : error.message));
+    },
+    clientErrorHandler: writeClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -262,6 +268,24 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** Errors Node reports before there is a request (timeouts, oversized or malformed HTTP). */
+function writeClientError(err: NodeJS.ErrnoException, socket: import("node:net").Socket) {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, detail] =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "The request was not received in time"]
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request headers are too large"]
+        : [400, "Malformed HTTP request"];
+  const body = JSON.stringify(new ApiError(status, detail).body());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 /** No request needs deeper JSON; bounding it keeps recursive code (stringify, schema checks) safe. */

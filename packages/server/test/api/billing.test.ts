@@ -25,6 +25,8 @@ describe("billing off (self-hosted default)", () => {
       expect(r.headers["x-ratelimit-requests-limit"]).toBeUndefined();
       const usage = await off.req("GET", "/v1/billing/usage", { token: u.token });
       expect(usage.body).toMatchObject({ billing_tier: "enterprise", free_tier_limit: null, current_month: { total_requests: 6 } });
+      // Monthly counts only: no per-request history rows while billing is off.
+      expect((await off.req("GET", "/v1/billing/history", { token: u.token })).body.events).toEqual([]);
       const sub = await off.req("GET", "/v1/billing/subscription", { token: u.token });
       expect(sub.body).toMatchObject({ tier: "enterprise", status: "unlimited", usage: { vaults: { used: 5, limit: null }, requests: { used: 6, limit: null } } });
     } finally {
@@ -118,6 +120,19 @@ describe("billing on", () => {
     await setLimits(u.orgId, { is_sponsored: true });
     expect((await t.req("GET", "/v1/vaults", { token: u.token })).status).toBe(200);
     expect((await t.req("GET", "/v1/vaults", { token: admin.token })).headers["x-ratelimit-requests-limit"]).toBeUndefined();
+  });
+
+  it("a paid tier falls back to the free limits when its period ends", async () => {
+    const u = await t.signup();
+    await t.req("PUT", `/v1/admin/orgs/${u.orgId}/billing-tier`, { token: admin.token, body: { tier: "pro", duration_days: 30 } });
+    for (let i = 0; i < 4; i++) expect((await t.req("POST", "/v1/vaults", { token: u.token, body: { name: `p${i}` } })).status).toBe(201);
+    await rawSql(t, "UPDATE org_billing SET period_end = $1 WHERE org_id = $2", [new Date(Date.now() - 1000).toISOString(), u.orgId]);
+    t.services.billing["plans"].delete(u.orgId);
+    const over = await t.req("POST", "/v1/vaults", { token: u.token, body: { name: "p4" } });
+    expect(over.status).toBe(403);
+    expect(over.body.detail).toBe("Vault limit reached (4/3 on free tier). Upgrade your plan for more.");
+    expect((await t.req("GET", "/v1/billing/usage", { token: u.token })).body).toMatchObject({ billing_tier: "free", free_tier_limit: 1000 });
+    expect((await t.req("GET", "/v1/billing/subscription", { token: u.token })).body).toMatchObject({ tier: "pro", status: "expired", usage: { vaults: { used: 4, limit: 3 } } });
   });
 
   it("reports usage history, subscription, credits and the overage method", async () => {

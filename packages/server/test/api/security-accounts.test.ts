@@ -90,6 +90,19 @@ describe("security properties (behaviour notes §13)", () => {
       }
     }
     expect(t.logs.join("")).not.toContain(key.slice(12));
+    // Nor in the audit trail or the "API key created" mail (which names only the prefix).
+    const audit = await t.req("GET", "/v1/audit/events?limit=1000", { token: u.token });
+    expect(audit.body.events.some((e: any) => e.action === "api_key.create" && e.details.key_prefix === key.slice(0, 12))).toBe(true);
+    expect(audit.text).not.toContain(key.slice(12));
+    const outbox = t.ctx.mailer.outboxDir;
+    let mails = "";
+    for (let i = 0; i < 50 && !mails.includes(u.email); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      mails = fs.existsSync(outbox) ? fs.readdirSync(outbox).map((f) => fs.readFileSync(`${outbox}/${f}`, "utf8")).join("\n") : "";
+    }
+    expect(mails).toContain("API key");
+    expect(mails).toContain(key.slice(0, 12));
+    expect(mails).not.toContain(key.slice(12));
     expect((await t.req("GET", "/v1/auth/me", { token: key })).status).toBe(200);
     await t.req("DELETE", `/v1/auth/api-keys/${r.body.key.id}`, { token: u.token });
     expect((await t.req("GET", "/v1/auth/me", { token: key })).status).toBe(401);

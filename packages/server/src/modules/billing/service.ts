@@ -103,7 +103,7 @@ export class BillingService {
   /** The limits in force for an org: none when billing is off (self-hosted default). */
   limits(plan: OrgPlan): TierLimits {
     if (!this.enforced) return TIER_LIMITS.enterprise;
-    const base = TIER_LIMITS[plan.tier];
+    const base = TIER_LIMITS[this.effectiveTier(plan)];
     const requests = plan.sponsored ? null : (plan.freeTierOverride ?? base.requests);
     return { ...base, requests };
   }
@@ -119,7 +119,7 @@ export class BillingService {
       resource === "vaults" ? await this.store.countVaults(trx, orgId) : resource === "secrets" ? (await this.store.countSecrets(trx, orgId)) - 1 : await this.store.countAgents(trx, orgId);
     if (used >= limit) {
       const noun = { vaults: "Vault", secrets: "Secret", agents: "Agent" }[resource];
-      throw limitExceeded(`${noun} limit reached (${used}/${limit} on ${plan.tier} tier). Upgrade your plan for more.`);
+      throw limitExceeded(`${noun} limit reached (${used}/${limit} on ${this.effectiveTier(plan)} tier). Upgrade your plan for more.`);
     }
   }
 
@@ -147,12 +147,12 @@ export class BillingService {
     if (plan && limit !== null) {
       const used = await this.used(p.orgId);
       if (used >= limit) {
-        const price = TIER_LIMITS[plan.tier].overageMicroUsd ?? 0;
+        const price = TIER_LIMITS[this.effectiveTier(plan)].overageMicroUsd ?? 0;
         reply.header("X-RateLimit-Requests-Used", String(used));
         reply.header("X-RateLimit-Requests-Limit", String(limit));
         reply.header("X-RateLimit-Requests-Percent", "100");
         throw new QuotaExhaustedError(
-          `Monthly request quota exhausted (${used}/${limit} on ${plan.tier} tier). Top up credits or upgrade your plan.`,
+          `Monthly request quota exhausted (${used}/${limit} on ${this.effectiveTier(plan)} tier). Top up credits or upgrade your plan.`,
           usd(price),
           plan.overageMethod,
         );
@@ -171,10 +171,13 @@ export class BillingService {
     (req as FastifyRequest & { metered?: boolean }).metered = true;
   }
 
-  /** onResponse: the usage event of a counted request (buffered). */
+  /**
+   * onResponse: the usage event of a counted request (buffered). Only with billing enforced: a
+   * self-hosted fleet keeps monthly counts without a history row per secret read.
+   */
   private record(req: FastifyRequest, reply: FastifyReply) {
     const p = req.principal;
-    if (!p || !(req as FastifyRequest & { metered?: boolean }).metered) return;
+    if (!this.enforced || !p || !(req as FastifyRequest & { metered?: boolean }).metered) return;
     this.events.push({
       id: crypto.randomUUID(),
       org_id: p.orgId,
@@ -278,7 +281,7 @@ export class BillingService {
     const extra = async (name: string) => (this.counters[name] ? this.counters[name](p.orgId) : 0);
     const paid = plan.tier !== "free" && plan.periodEnd !== null;
     return {
-      tier: this.effectiveTier(plan),
+      tier: plan.tier,
       interval: plan.interval,
       period_end: plan.periodEnd,
       status: !this.enforced ? "unlimited" : paid ? (plan.periodEnd! > nowIso() ? "active" : "expired") : plan.tier === "free" ? "free" : "active",
@@ -371,8 +374,9 @@ export class BillingService {
     return (await this.store.monthUsage(orgId, currentMonth())).requests;
   }
 
-  private effectiveTier(plan: OrgPlan): string {
-    return plan.tier;
+  /** A paid tier whose period has ended (an admin grant or trial that ran out) falls back to free. */
+  private effectiveTier(plan: OrgPlan): Tier {
+    return plan.tier !== "free" && plan.periodEnd !== null && plan.periodEnd <= nowIso() ? "free" : plan.tier;
   }
 
   private changed(orgId: string) {

@@ -56,8 +56,8 @@ export class SharingService {
     });
     const recipient = await this.recipientOf(p, body);
     const { vault, row: secret } = await this.secrets.authorizeShare(p, secretId, ip);
-    const passphraseHash = body.passphrase !== undefined ? await hashPassword(body.passphrase) : null;
     await this.limits.take(`share:${p.orgId}`, this.limits.shareCreation, "Share creation limit reached for this organisation; try again later");
+    const passphraseHash = body.passphrase !== undefined ? await hashPassword(body.passphrase) : null;
     const share: ShareRow = {
       id: crypto.randomUUID(),
       org_id: p.orgId,
@@ -241,6 +241,11 @@ export class SharingService {
         `was opened from ${ip} at ${nowIso()} (${count} of ${share.max_access_count} accesses used).\n\n` +
         `If this was not expected, revoke it: DELETE ${this.ctx.config.publicUrl}/v1/share/${share.id}`,
     });
+  }
+
+  /** Live shares of an org (billing usage). */
+  liveCount(orgId: string) {
+    return this.store.countLive(orgId, nowIso());
   }
 
   outbound(p: Principal) {
