@@ -213,6 +213,25 @@ describe("stdio bin", () => {
     await c.close();
   });
 
+  test("share_secret: with the agent's creator (must be accepted) and by link (max_access_count default 5)", async () => {
+    const c = await stdioClient({ ONECLAW_AGENT_API_KEY: agent.apiKey, ONECLAW_BASE_URL: vault.url });
+    const d = await expectOk(api(vault.url, "GET", `/v1/vaults/${owner.vaultId}/metadata/api-keys/openai`, { token: owner.token }));
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    const toCreator = textOf(await c.client.callTool({ name: "share_secret", arguments: { secret_id: d.id, recipient_type: "creator", expires_at: expires } }));
+    expect(toCreator).toMatch(new RegExp(`^Share created \\(id: [0-9a-f-]{36}\\) for your creator \\(expires ${expires}, at most 5 access\\(es\\)\\)\\. The recipient must accept the share before they can access the secret\\.$`));
+    const inbound = await expectOk(api(vault.url, "GET", "/v1/shares/inbound", { token: owner.token }));
+    expect(inbound.shares).toContainEqual(expect.objectContaining({ secret_path: "api-keys/openai", recipient_type: "creator", max_access_count: 5, is_accepted: false }));
+    const link = await c.client.callTool({ name: "share_secret", arguments: { secret_id: d.id, recipient_type: "anyone_with_link", expires_at: expires, max_access_count: 2 } });
+    // (The server was started on port 0, so its public URL names another port: open the share's path here.)
+    const sharePath = /https?:\/\/\S+?(\/v1\/share\/[0-9a-f-]{36})/.exec(textOf(link))?.[1];
+    expect(sharePath).toBeDefined();
+    const opened = await fetch(vault.url + sharePath);
+    expect(opened.status).toBe(200);
+    expect((await opened.json()).value).toBe(OPENAI);
+    expect(await c.rawText()).not.toContain(OPENAI);
+    await c.close();
+  });
+
   test("ONECLAW_LOCAL_ONLY=true offers only inspect_content and needs no credentials", async () => {
     const c = await stdioClient({ ONECLAW_LOCAL_ONLY: "true" });
     expect((await c.client.listTools()).tools.map((t) => t.name)).toEqual(["inspect_content"]);
