@@ -42,7 +42,7 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
-  const agents = new AgentService(ctx, { vaults, secrets, policies });
+  const agents = new AgentService(ctx, { vaults, secrets, policies, auth });
   await agents.init();
   const rateLimits = new RateLimitService(ctx);
   await rateLimits.init();
