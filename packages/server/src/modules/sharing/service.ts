@@ -252,11 +252,13 @@ export class SharingService {
     return this.store.outbound(p.orgId, p.id, p.type);
   }
 
-  inbound(p: Principal) {
+  async inbound(p: Principal, ip: string) {
+    await this.claimFor(p, ip);
     return this.store.inbound(p.id, p.type);
   }
 
   async respond(p: Principal, shareId: string, answer: "accept" | "decline", ip: string) {
+    await this.claimFor(p, ip);
     await this.ctx.uow.run(async ({ trx, audit }) => {
       const share = await this.store.byIdIn(trx, shareId);
       if (!share || share.revoked_at || share.declined_at || !this.isRecipient(share, p)) throw notFound("Share not found");
@@ -278,6 +280,16 @@ export class SharingService {
       await this.store.update(trx, share.id, { revoked_at: nowIso() });
       audit({ orgId: p.orgId, action: "share.revoke", actorId: actorId(p), actorType: p.type, resourceType: "share", resourceId: share.id, details: { secret_id: share.secret_id }, ip });
     });
+  }
+
+  /**
+   * Also claimed when a signed-in user looks at their shares: a token proves the address was
+   * verified when verification is required (verify-email issues a token without a login).
+   */
+  private async claimFor(p: Principal, ip: string) {
+    if (p.type !== "user") return;
+    const user = await this.org.userById(p.id);
+    if (user && (await this.store.hasPendingFor(user.email))) await this.claim(user.email, user.id, ip);
   }
 
   /** Pending email shares to this address become the user's (at signup and login). */

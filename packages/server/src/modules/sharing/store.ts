@@ -111,6 +111,18 @@ export class ShareStore {
     return this.tx(trx).updateTable("shares").set(patch).where("id", "=", id).execute();
   }
 
+  async hasPendingFor(email: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom("shares")
+      .select("id")
+      .where("recipient_type", "=", "external_email")
+      .where("recipient_email", "=", email)
+      .where("recipient_id", "is", null)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
   /** Pending email shares to this address become the user's; returns them. */
   async claimEmail(trx: Tx, email: string, userId: string): Promise<Array<Pick<ShareRow, "id" | "org_id" | "recipient_email">>> {
     const t = this.tx(trx);
