@@ -131,6 +131,9 @@ describe("personal 1ck_ keys", () => {
     const keys = unwrap(await human.apiKeys.list()).keys;
     expect(keys.map((k) => k.id)).toContain(created.key.id);
     expect(JSON.stringify(keys)).not.toContain(created.api_key);
+    const direct = createClient({ baseUrl: srv.baseUrl });
+    expect(unwrap(await direct.auth.apiKeyToken(created.api_key)).access_token).toBe(direct.http.token);
+    expect(unwrap(await direct.auth.me()).id).toBe(unwrap(await human.auth.me()).id);
     expect((await human.apiKeys.revoke(created.key.id)).meta.status).toBe(204);
     const after = await createClient({ baseUrl: srv.baseUrl, apiKey: created.api_key }).vaults.list();
     expect(after.error).toBeInstanceOf(AuthError);
