@@ -6,3 +6,6 @@ export * from "./audit.js";
 export * from "./health.js";
 export * from "./agents.js";
 export * from "./policies.js";
+export * from "./sharing.js";
+export * from "./org.js";
+export * from "./security.js";

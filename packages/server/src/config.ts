@@ -26,6 +26,22 @@ export interface Config {
   requestTimeoutMs: number;
   /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
   tls: TlsConfig | undefined;
+  /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
+  redisUrl: string | undefined;
+  rateLimit: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  /** Every route, per client IP: token bucket refill per second and burst. */
+  rps: number;
+  burst: number;
+  /** Public auth routes (route config rateLimit "auth"), per client IP and route. */
+  authRps: number;
+  authBurst: number;
+  /** Share creations per organisation per minute. */
+  sharesPerMinute: number;
+  /** Prefix of Redis keys (isolates instances or tests sharing one Redis). */
+  keyPrefix: string;
 }
 
 export interface TlsConfig {
@@ -98,6 +114,12 @@ function parseMasterKey(raw: string | undefined): Buffer | undefined {
   return key;
 }
 
+function redisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.REDIS_URL || undefined;
+  if (raw && !/^rediss?:\/\//.test(raw)) throw new ConfigError("REDIS_URL", "expected redis:// or rediss://");
+  return raw;
+}
+
 /** Reads and validates configuration from the environment; throws ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.ONECLAW_DATA_DIR || ".oneclaw");
@@ -147,6 +169,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs,
     requestTimeoutMs,
     tls: loadTls(env),
+    redisUrl: redisUrl(env),
+    rateLimit: {
+      rps: int(env, "ONECLAW_RATE_LIMIT_RPS", 100, 1, 1_000_000),
+      burst: int(env, "ONECLAW_RATE_LIMIT_BURST", 200, 1, 10_000_000),
+      authRps: int(env, "ONECLAW_AUTH_RATE_LIMIT_RPS", 1, 1, 1_000_000),
+      authBurst: int(env, "ONECLAW_AUTH_RATE_LIMIT_BURST", 5, 1, 10_000_000),
+      sharesPerMinute: int(env, "ONECLAW_SHARE_RATE_LIMIT_PER_MINUTE", 10, 1, 1_000_000),
+      keyPrefix: env.ONECLAW_RATE_LIMIT_PREFIX || "oneclaw:rl:",
+    },
   };
 }
 

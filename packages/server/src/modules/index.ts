@@ -13,6 +13,13 @@ import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
 import { vaultRoutes } from "./vaults/routes.js";
 import { VaultService } from "./vaults/service.js";
+import { RateLimitService } from "./ratelimit/service.js";
+import { orgRoutes } from "./org/routes.js";
+import { OrgService } from "./org/service.js";
+import { securityRoutes } from "./security/routes.js";
+import { SecurityService } from "./security/service.js";
+import { sharingRoutes } from "./sharing/routes.js";
+import { SharingService } from "./sharing/service.js";
 
 export interface Services {
   audit: AuditService;
@@ -21,6 +28,10 @@ export interface Services {
   vaults: VaultService;
   secrets: SecretService;
   agents: AgentService;
+  rateLimits: RateLimitService;
+  org: OrgService;
+  security: SecurityService;
+  sharing: SharingService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -33,7 +44,12 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const secrets = new SecretService(ctx, vaults, policies);
   const agents = new AgentService(ctx, { vaults, secrets, policies, auth });
   await agents.init();
-  return { audit, auth, policies, vaults, secrets, agents };
+  const rateLimits = new RateLimitService(ctx);
+  await rateLimits.init();
+  const org = new OrgService(ctx, auth, vaults);
+  const security = new SecurityService(ctx);
+  const sharing = new SharingService(ctx, agents, secrets, org, auth, rateLimits);
+  return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -44,4 +60,8 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   auditRoutes(app, services);
   agentRoutes(app, services);
   policyRoutes(app, services);
+  app.addHook("onClose", async () => void (await services.rateLimits.close()));
+  orgRoutes(app, services);
+  securityRoutes(app, services);
+  sharingRoutes(app, services, ctx);
 }

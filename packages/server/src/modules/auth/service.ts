@@ -105,6 +105,7 @@ export class AuthService {
       }
       audit({ orgId, action: "user.signup", actorId: `user:${userId}`, actorType: "user", resourceType: "user", resourceId: userId, details: { platform_admin: first }, ip });
     });
+    for (const hook of this.signupHooks) await hook({ id: userId, email, org_id: orgId, email_verified: !verify }, ip);
     if (verify) {
       this.ctx.mailer.queue({
         to: email,
@@ -153,6 +154,9 @@ export class AuthService {
     await this.ctx.uow.audit({ orgId: user.org_id, action: "auth.success", actorId: `user:${user.id}`, actorType: "user", resourceType: "session", details: { method: "password" }, ip });
     return this.issueUserToken(user);
   }
+
+  /** Signup hooks (pending-share claims) run once the new account is committed. */
+  readonly signupHooks: Array<(user: { id: string; email: string; org_id: string; email_verified: boolean }, ip: string) => Promise<void>> = [];
 
   /** Login hooks (MFA challenge, pending-share claims) run after the password checks out. */
   readonly loginHooks: Array<(user: UserRow, ip: string) => Promise<Record<string, unknown> | void>> = [];

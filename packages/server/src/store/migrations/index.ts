@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import type { Dialect } from "../../config.js";
 import { core } from "./0001_core.js";
 import { agentsPolicies } from "./0002_agents_policies.js";
+import { sharingOrgSecurity } from "./0003_sharing_org_security.js";
 import type { MigrationFactory } from "./types.js";
 
 /** Every migration, in order. Each module appends its own file here. */
 const ALL: Array<[string, MigrationFactory]> = [
   ["0001_core", core],
   ["0002_agents_policies", agentsPolicies],
+  ["0003_sharing_org_security", sharingOrgSecurity],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
