@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 
 export type Dialect = "sqlite" | "postgres";
@@ -10,6 +11,8 @@ export interface Config {
   databaseUrl: string | undefined;
   masterKey: Buffer | undefined;
   keyProvider: "local" | "pkcs11";
+  /** Set when keyProvider is pkcs11 (see loadPkcs11Config). */
+  pkcs11?: { module: string; tokenLabel: string; pin: string; keyLabel: string };
   requireEmailVerification: boolean;
   smtpUrl: string | undefined;
   publicUrl: string;
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     masterKey: parseMasterKey(env.ONECLAW_MASTER_KEY),
     keyProvider,
+    pkcs11: keyProvider === "pkcs11" ? loadPkcs11Config(env) : undefined,
     requireEmailVerification: bool(env, "ONECLAW_REQUIRE_EMAIL_VERIFICATION", false),
     smtpUrl,
     publicUrl: publicUrl.replace(/\/$/, ""),
@@ -105,4 +109,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
   };
+}
+
+/** ONECLAW_PKCS11_*: module path, token label, PIN (or PIN file) and the root key's label. */
+export function loadPkcs11Config(env: NodeJS.ProcessEnv): NonNullable<Config["pkcs11"]> {
+  const need = (name: string) => {
+    const v = env[name];
+    if (!v) throw new ConfigError(name, "is required when ONECLAW_KEY_PROVIDER=pkcs11");
+    return v;
+  };
+  const module = need("ONECLAW_PKCS11_MODULE");
+  const tokenLabel = need("ONECLAW_PKCS11_TOKEN_LABEL");
+  let pin = env.ONECLAW_PKCS11_PIN;
+  if (!pin && env.ONECLAW_PKCS11_PIN_FILE) {
+    try {
+      pin = fs.readFileSync(env.ONECLAW_PKCS11_PIN_FILE, "utf8").trim();
+    } catch (e) {
+      throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `cannot read ${env.ONECLAW_PKCS11_PIN_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `${env.ONECLAW_PKCS11_PIN_FILE} is empty`);
+  }
+  if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN", "is required when ONECLAW_KEY_PROVIDER=pkcs11 (or set ONECLAW_PKCS11_PIN_FILE)");
+  const keyLabel = env.ONECLAW_PKCS11_KEY_LABEL || "oneclaw-root";
+  return { module, tokenLabel, pin, keyLabel };
 }
