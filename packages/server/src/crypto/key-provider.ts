@@ -42,5 +42,8 @@ export interface RootKeyRotation {
   rewrap(wrapped: Buffer, aad: Buffer, toVersion: number): Promise<Buffer>;
 }
 
+/** A blob names a root key version that has been rotated away; the caller holds a stale copy. */
+export class RootKeyRetiredError extends KeyIntegrityError {}
+
 export const supportsRotation = (p: KeyProvider): p is KeyProvider & RootKeyRotation =>
   typeof (p as Partial<RootKeyRotation>).createRootVersion === "function";

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type * as Pkcs11Types from "pkcs11js";
 import { ConfigError } from "../config.js";
 import type { KeyProvider, RootKeyRotation, VaultKey } from "./key-provider.js";
-import { KeyIntegrityError } from "./key-provider.js";
+import { KeyIntegrityError, RootKeyRetiredError } from "./key-provider.js";
 
 const require = createRequire(import.meta.url);
 type Pkcs11Module = typeof Pkcs11Types;
@@ -285,7 +285,7 @@ export class Pkcs11KeyProvider implements KeyProvider, RootKeyRotation {
       this.roots = this.scanRoots();
       h = this.roots.get(version);
     }
-    if (!h) throw new KeyIntegrityError(`root key version ${version} is not on the token`);
+    if (!h) throw new RootKeyRetiredError(`root key version ${version} is not on the token`);
     return h;
   }
 

@@ -10,6 +10,7 @@ import { secretRoutes } from "./secrets/routes.js";
 import { SecretService } from "./secrets/service.js";
 import { vaultRoutes } from "./vaults/routes.js";
 import { VaultService } from "./vaults/service.js";
+import { KeyService } from "./keys/service.js";
 
 export interface Services {
   audit: AuditService;
@@ -17,6 +18,7 @@ export interface Services {
   policies: PolicyService;
   vaults: VaultService;
   secrets: SecretService;
+  keys: KeyService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -27,7 +29,9 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
-  return { audit, auth, policies, vaults, secrets };
+  const keys = new KeyService(ctx, vaults);
+  secrets.kekFor = keys.kekFor;
+  return { audit, auth, policies, vaults, secrets, keys };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {

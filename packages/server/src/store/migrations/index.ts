@@ -1,10 +1,12 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { Dialect } from "../../config.js";
 import { core } from "./0001_core.js";
+import { keysCmek } from "./0005_keys_cmek.js";
 import type { MigrationFactory } from "./types.js";
 
 /** Every migration, in order. Each module appends its own file here. */
 const ALL: Array<[string, MigrationFactory]> = [["0001_core", core]];
+ALL.push(["0005_keys_cmek", keysCmek]);
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
