@@ -111,7 +111,7 @@ export async function rawSql(t: TestApp, text: string, params: unknown[] = []): 
     }
   }
   const Database = (await import("better-sqlite3")).default;
-  const db = new Database(t.store.sqliteFile!);
+  const db = new Database(t.ctx.store.sqliteFile!);
   try {
     const sqliteText = text.replace(/\$\d+/g, "?");
     const st = db.prepare(sqliteText);
