@@ -4,3 +4,4 @@ export * from "./vaults.js";
 export * from "./secrets.js";
 export * from "./audit.js";
 export * from "./health.js";
+export * from "./cmek.js";

@@ -11,6 +11,8 @@ import { SecretService } from "./secrets/service.js";
 import { vaultRoutes } from "./vaults/routes.js";
 import { VaultService } from "./vaults/service.js";
 import { KeyService } from "./keys/service.js";
+import { cmekRoutes } from "./cmek/routes.js";
+import { CmekService } from "./cmek/service.js";
 
 export interface Services {
   audit: AuditService;
@@ -19,6 +21,7 @@ export interface Services {
   vaults: VaultService;
   secrets: SecretService;
   keys: KeyService;
+  cmek: CmekService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -31,7 +34,8 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const secrets = new SecretService(ctx, vaults, policies);
   const keys = new KeyService(ctx, vaults);
   secrets.kekFor = keys.kekFor;
-  return { audit, auth, policies, vaults, secrets, keys };
+  const cmek = new CmekService(ctx, vaults, policies, secrets);
+  return { audit, auth, policies, vaults, secrets, keys, cmek };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -40,4 +44,5 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   vaultRoutes(app, services);
   secretRoutes(app, services);
   auditRoutes(app, services);
+  cmekRoutes(app, services);
 }

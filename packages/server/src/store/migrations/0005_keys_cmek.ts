@@ -40,6 +40,7 @@ export const keysCmek: MigrationFactory = (dialect) => ({
       .addColumn("created_by", "text", (c) => c.notNull())
       .addColumn("created_at", "text", (c) => c.notNull())
       .addColumn("started_at", "text")
+      .addColumn("heartbeat_at", "text")
       .addColumn("completed_at", "text")
       .execute();
     await db.schema.createIndex("cmek_rotation_jobs_vault_idx").on("cmek_rotation_jobs").column("vault_id").execute();
