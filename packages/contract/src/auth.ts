@@ -2,10 +2,11 @@ import { z } from "zod";
 import { DateTime, Uuid, opt } from "./common.js";
 
 export const LoginRequest = z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) });
+/** Either a session (access_token, token_type, expires_in) or an MFA challenge (mfa_required, mfa_token). */
 export const LoginResponse = z.object({
-  access_token: z.string(),
-  token_type: z.string(),
-  expires_in: z.number().int(),
+  access_token: z.string().optional(),
+  token_type: z.string().optional(),
+  expires_in: z.number().int().optional(),
   refresh_token: z.string().optional(),
   mfa_required: z.boolean().optional(),
   mfa_token: z.string().optional(),

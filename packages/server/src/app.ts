@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import http from "node:http";
 import fastifyCors from "@fastify/cors";
 import fastifyHelmet from "@fastify/helmet";
 import fastifySwagger from "@fastify/swagger";
@@ -40,8 +41,18 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions["loggerInstance"];
 }
 
+/** A route the app serves, as registered (tests walk these to check every one). */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (the document itself, /metrics). */
+  hidden: boolean;
+  auth: "public" | "required" | "optional";
+}
+
 export interface App {
   app: FastifyInstance;
+  routes: ServedRoute[];
   ctx: AppContext;
   services: Services;
   close(): Promise<void>;
@@ -71,13 +82,21 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     opts.store ??
     (await openStore({ dialect: config.dialect, databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: opts.pgSchema }));
   const ownsStore = !opts.store;
-  await migrate(store);
-
-  const provider = opts.keyProvider ?? (await openKeyProvider(config));
-  const systemKeys = new SystemKeys(store.db, provider);
-  await systemKeys.checkRootKey();
-  const tokens = TokenService.fromPkcs8(await systemKeys.get("jwt_ed25519", 0, TokenService.generatePkcs8));
-  const apiKeys = new ApiKeyHasher(await systemKeys.get("api_key_pepper"));
+  let provider: KeyProvider | undefined;
+  let systemKeys: SystemKeys, tokens: TokenService, apiKeys: ApiKeyHasher;
+  try {
+    await migrate(store);
+    provider = opts.keyProvider ?? (await openKeyProvider(config));
+    systemKeys = new SystemKeys(store.db, provider);
+    await systemKeys.checkRootKey();
+    tokens = TokenService.fromPkcs8(await systemKeys.get("jwt_ed25519", 0, TokenService.generatePkcs8));
+    apiKeys = new ApiKeyHasher(await systemKeys.get("api_key_pepper"));
+  } catch (e) {
+    // Refusing to start (wrong root key, failed migration) must not leave the database open.
+    await provider?.close().catch(() => undefined);
+    if (ownsStore) await store.close().catch(() => undefined);
+    throw e;
+  }
 
   const app = Fastify({
     logger: opts.loggerInstance ? undefined : (opts.logger ?? { level: config.logLevel, redact: LOG_REDACT }),
@@ -85,9 +104,21 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => crypto.randomUUID(),
     trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
-    connectionTimeout: 60_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 10_000,
+    // Slow clients: headers must arrive within headersTimeoutMs and the whole request within
+    // requestTimeoutMs (Node answers 408 and closes); idle sockets close after 60 s.
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: config.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+          keepAliveTimeout: 10_000,
+        },
+        handler,
+      );
+      server.setTimeout(60_000);
+      return server;
+    },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -100,7 +131,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     config,
     store,
     db: store.db,
-    keyring: new Keyring(provider),
+    keyring: new Keyring(provider!),
     systemKeys,
     tokens,
     apiKeys,
@@ -115,7 +146,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   ctx.uow = new UnitOfWork(store.db, (trx, events) => services.audit.writeBatch(trx, events), config.auditFlushMs);
 
   // Empty JSON bodies (common on DELETE and bodiless POST) are accepted as "no body".
-  app.removeContentTypeParser("application/json");
+  // JSON only: anything else (text/plain included) is 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined);
@@ -162,6 +194,13 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       })
       .catch((e) => req.log.error({ err: e }, "could not audit integrity failure"));
   });
+  const routes: ServedRoute[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method === "HEAD" || method === "OPTIONS") continue;
+      routes.push({ method, url: route.url, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide), auth: route.config?.auth ?? "required" });
+    }
+  });
   installMethodNotAllowed(app);
   installMetrics(app);
 
@@ -175,26 +214,54 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
   for (const url of ["/v1/openapi.json", "/openapi.json"]) {
-    app.get(url, { config: { auth: "public" }, schema: { hide: true } }, async () => app.swagger());
+    app.get(url, { config: { auth: "public" }, schema: { hide: true } }, async () => openapiDocument(app));
   }
 
   await registerRoutes(app, services, ctx);
 
+  // While draining, answer in-flight requests with Connection: close so keep-alive sockets end at once.
+  let closing = false;
+  app.addHook("onSend", async (_req, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   let closed = false;
   return {
     app,
+    routes,
     ctx,
     services,
     async close() {
       if (closed) return;
       closed = true;
+      closing = true;
       await app.close();
       await ctx.uow.close();
       await bus.close();
-      await provider.close();
+      await provider!.close();
       if (ownsStore) await store.close();
     },
   };
+}
+
+/**
+ * The generated OpenAPI document, with Fastify's catch-all `*` (secret paths, which span
+ * several URL segments) written as the reference's `{path}` parameter.
+ */
+const cachedDoc: WeakMap<FastifyInstance, unknown> = new WeakMap();
+function openapiDocument(app: FastifyInstance) {
+  const hit = cachedDoc.get(app);
+  if (hit) return hit;
+  const doc = structuredClone(app.swagger()) as { paths?: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>> };
+  const paths: typeof doc.paths = {};
+  for (const [p, item] of Object.entries(doc.paths ?? {})) {
+    for (const op of Object.values(item)) {
+      for (const param of op.parameters ?? []) if (param.in === "path" && param.name === "*") param.name = "path";
+    }
+    paths[p.replace(/\{\*\}$/, "{path}")] = item;
+  }
+  doc.paths = paths;
+  cachedDoc.set(app, doc);
+  return doc;
 }
 
 /** 405 with an Allow header when the path exists for other methods; problem+json 404 otherwise. */

@@ -22,6 +22,9 @@ export interface Config {
   userTokenTtlSeconds: number;
   agentTokenTtlSeconds: number;
   auditFlushMs: number;
+  /** Slow-client limits: whole request headers, and whole request (headers + body). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError("ONECLAW_PUBLIC_URL", `not a valid URL: "${publicUrl}"`);
   }
+  const requestTimeoutMs = int(env, "ONECLAW_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000);
+  const headersTimeoutMs = int(env, "ONECLAW_HEADERS_TIMEOUT_MS", Math.min(10_000, requestTimeoutMs), 100, requestTimeoutMs);
   const smtpUrl = env.ONECLAW_SMTP_URL || undefined;
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError("ONECLAW_SMTP_URL", "expected smtp:// or smtps://");
   return {
@@ -105,9 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     corsOrigins: list(env, "ONECLAW_CORS_ORIGINS"),
     trustedProxies: list(env, "ONECLAW_TRUSTED_PROXIES"),
-    userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 3600, 60, 86400 * 7),
+    userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 900, 60, 86400 * 7),
     agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
+    headersTimeoutMs,
+    requestTimeoutMs,
   };
 }
 

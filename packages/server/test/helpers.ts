@@ -123,6 +123,44 @@ export async function rawSql(t: TestApp, text: string, params: unknown[] = []): 
 
 export const uuid = () => crypto.randomUUID();
 
+/** Base URL of the app on a real socket (listening on first use); for what inject cannot send. */
+export async function listenUrl(t: TestApp): Promise<string> {
+  const addr = t.app.server.address();
+  if (addr && typeof addr === "object") return `http://127.0.0.1:${addr.port}`;
+  return t.app.listen({ host: "127.0.0.1", port: 0 });
+}
+
+/**
+ * A request over a real socket with the path sent byte for byte (no URL normalisation of
+ * `..`, `%2e%2e` or `//`, which fetch and inject would apply before the server sees them).
+ */
+export async function rawHttp(t: TestApp, method: string, urlPath: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Res> {
+  const base = new URL(await listenUrl(t));
+  const http = await import("node:http");
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (payload !== undefined) headers["content-type"] ??= "application/json";
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: base.hostname, port: base.port, method, path: urlPath, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString();
+        let body: any;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers as any, text });
+      });
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
 /**
  * Environment for the pkcs11 provider on the run's SoftHSM2 token (vitest project server:pkcs11).
  * The root key label follows the instance, so an app restarted on the same data finds its key.

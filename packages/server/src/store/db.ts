@@ -69,10 +69,10 @@ export type Tx = Transaction<CoreTables>;
 export interface Store {
   db: Db;
   dialect: Dialect;
-  /** Runs fn in a transaction; on PostgreSQL rows it reads with forUpdate() are locked. */
   close(): Promise<void>;
-  /** For PostgreSQL only: a dedicated client for LISTEN. */
+  /** PostgreSQL only: the pool (LISTEN/NOTIFY uses its own client) and the schema, when not the default. */
   pgPool?: pg.Pool;
+  pgSchema?: string;
   sqliteFile?: string;
 }
 
@@ -93,17 +93,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.dialect === "postgres") {
     const options = opts.pgSchema ? `-c search_path=${opts.pgSchema}` : undefined;
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, options });
-    if (opts.pgSchema) {
-      const c = await pool.connect();
-      try {
-        await c.query(`CREATE SCHEMA IF NOT EXISTS "${opts.pgSchema}"`);
-      } finally {
-        c.release();
-      }
-    }
     const db = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) });
     await sql`select 1`.execute(db);
-    return { db, dialect: "postgres", pgPool: pool, close: () => db.destroy() };
+    return { db, dialect: "postgres", pgPool: pool, pgSchema: opts.pgSchema, close: () => db.destroy() };
   }
   let file = opts.sqliteFile;
   if (!file && opts.databaseUrl) file = opts.databaseUrl.replace(/^(sqlite:|file:)/, "");

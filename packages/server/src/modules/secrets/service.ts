@@ -98,15 +98,19 @@ export class SecretService {
     const kek = await this.kekFor(vault, row.kek_version);
     const value = await openSecret(kek, { ciphertext: row.ciphertext, iv: row.iv, wrappedDek: row.wrapped_dek }, secretAad(vault.id, path, row.version));
     const counted = row.max_access_count !== null;
-    await this.ctx.uow.run(async ({ trx, audit }) => {
-      if (counted && !(await this.store.consumeAccess(trx, row.id, row.version))) {
-        throw gone("Secret has reached its maximum access count");
+    const accessCount = await this.ctx.uow.run(async ({ trx, audit }) => {
+      let n = row.access_count;
+      if (counted) {
+        const after = await this.store.consumeAccess(trx, row.id, row.version);
+        if (after === null) throw gone("Secret has reached its maximum access count");
+        n = after;
       }
       audit({ orgId: p.orgId, action: "secret.read", actorId: actorId(p), actorType: p.type, resourceType: "secret", resourceId: row.id, details: { vault_id: vault.id, path, version: row.version }, ip });
+      return n;
     });
     return {
       ...toMetadata(row),
-      access_count: counted ? row.access_count + 1 : row.access_count,
+      access_count: accessCount,
       value: value.toString("utf8"),
       created_by: `${row.created_by_type}:${row.created_by}`,
     };

@@ -120,16 +120,17 @@ export class SecretStore {
     return this.tx(trx).insertInto("secret_versions").values(row).execute();
   }
 
-  /** Counts one read; false when the version has no reads left. Atomic under concurrency. */
-  async consumeAccess(trx: Tx, secretId: string, version: number): Promise<boolean> {
+  /** Counts one read and returns the new count; null when the version has no reads left. Atomic under concurrency. */
+  async consumeAccess(trx: Tx, secretId: string, version: number): Promise<number | null> {
     const r = await this.tx(trx)
       .updateTable("secret_versions")
       .set((eb) => ({ access_count: eb("access_count", "+", 1) }))
       .where("secret_id", "=", secretId)
       .where("version", "=", version)
       .where((eb) => eb.or([eb("max_access_count", "is", null), eb("access_count", "<", eb.ref("max_access_count"))]))
+      .returning("access_count")
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return r ? Number(r.access_count) : null;
   }
 
   async softDelete(trx: Tx, vaultId: string, path: string, now: string): Promise<string | undefined> {
