@@ -55,9 +55,9 @@ function makeApi(url) {
   return { api, signup };
 }
 
-function measure(url, opts) {
+function measure(url, { path: p, ...opts } = {}) {
   return new Promise((resolve, reject) => {
-    const inst = autocannon({ url, connections: CONNECTIONS, duration: DURATION, pipelining: 1, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+    const inst = autocannon({ url: p ? url + p : url, connections: CONNECTIONS, duration: DURATION, pipelining: 1, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
     autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
   });
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery, type Compilable, type Transaction } from "kysely";
 import pg from "pg";
 import type { Dialect } from "../config.js";
 
@@ -106,7 +106,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: "sqlite", sqliteFile: file, close: () => db.destroy() };
 }
 
@@ -116,3 +116,44 @@ export function nowIso(): string {
 
 /** Booleans are stored as 0/1 integers in both dialects so queries stay identical. */
 export const bit = (b: boolean | undefined | null): number => (b ? 1 : 0);
+
+/**
+ * Kysely prepares every query afresh; reusing prepared statements by SQL text saves that on
+ * the hot path. SQLite re-prepares a cached statement by itself after a schema change.
+ */
+function withStatementCache(sqlite: Database.Database, max = 500) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = sqlite.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+/**
+ * A query built and compiled once, for hot paths: later calls only substitute parameter values
+ * (Kysely otherwise rebuilds and recompiles the query on every call). `build` receives the
+ * database and placeholders in place of the arguments, and must use each argument exactly once
+ * as a value. Create one per store instance (the compiled text depends on the dialect).
+ */
+export function precompiled<D extends Kysely<any>, A extends unknown[], R>(db: D, build: (db: D, ...args: A) => Compilable<R>) {
+  let compiled: { query: CompiledQuery<R>; slots: number[] } | undefined;
+  return async (...args: A): Promise<R[]> => {
+    if (!compiled) {
+      const marks = args.map((_, i) => `\u0000oneclaw-arg-${i}\u0000`);
+      const query = build(db, ...(marks as unknown as A)).compile();
+      const slots = query.parameters.map((p) => marks.indexOf(p as string));
+      if (slots.some((s) => s < 0) || new Set(slots).size !== marks.length) throw new Error("precompiled query must use each argument exactly once as a value");
+      compiled = { query, slots };
+    }
+    const { query, slots } = compiled;
+    return (await db.executeQuery<R>({ ...query, parameters: slots.map((s) => args[s]) })).rows;
+  };
+}

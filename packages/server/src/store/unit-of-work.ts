@@ -22,6 +22,8 @@ export type BatchWriter = (trx: Tx, events: AuditInput[]) => Promise<void>;
 
 interface Pending {
   fn: (ctx: WorkContext) => unknown;
+  /** Only records events (no queries), so it needs no savepoint of its own. */
+  auditOnly?: boolean;
   resolve: (v: any) => void;
   reject: (e: unknown) => void;
 }
@@ -54,7 +56,11 @@ export class UnitOfWork {
 
   /** Records audit events that belong to no other change (reads, logins). */
   audit(...events: AuditInput[]): Promise<void> {
-    return this.run((ctx) => events.forEach((e) => ctx.audit(e)));
+    if (this.closed) return Promise.reject(new Error("unit of work is closed"));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ fn: (ctx) => events.forEach((e) => ctx.audit(e)), auditOnly: true, resolve, reject });
+      this.schedule();
+    });
   }
 
   private schedule(): void {
@@ -86,7 +92,7 @@ export class UnitOfWork {
       for (const p of batch) {
         const mine: AuditInput[] = [];
         const ctx: WorkContext = { trx, audit: (e) => mine.push(e) };
-        if (!isolate) {
+        if (!isolate || p.auditOnly) {
           try {
             ok.push({ p, result: await p.fn(ctx) });
             events.push(...mine);

@@ -97,17 +97,18 @@ export class SecretService {
     for (const guard of this.readGuards) await guard(p, vault, row);
     const kek = await this.kekFor(vault, row.kek_version);
     const value = await openSecret(kek, { ciphertext: row.ciphertext, iv: row.iv, wrappedDek: row.wrapped_dek }, secretAad(vault.id, path, row.version));
-    const counted = row.max_access_count !== null;
-    const accessCount = await this.ctx.uow.run(async ({ trx, audit }) => {
-      let n = row.access_count;
-      if (counted) {
+    const event = { orgId: p.orgId, action: "secret.read", actorId: actorId(p), actorType: p.type, resourceType: "secret", resourceId: row.id, details: { vault_id: vault.id, path, version: row.version }, ip };
+    let accessCount = row.access_count;
+    if (row.max_access_count === null) {
+      await this.ctx.uow.audit(event);
+    } else {
+      accessCount = await this.ctx.uow.run(async ({ trx, audit }) => {
         const after = await this.store.consumeAccess(trx, row.id, row.version);
         if (after === null) throw gone("Secret has reached its maximum access count");
-        n = after;
-      }
-      audit({ orgId: p.orgId, action: "secret.read", actorId: actorId(p), actorType: p.type, resourceType: "secret", resourceId: row.id, details: { vault_id: vault.id, path, version: row.version }, ip });
-      return n;
-    });
+        audit(event);
+        return after;
+      });
+    }
     return {
       ...toMetadata(row),
       access_count: accessCount,

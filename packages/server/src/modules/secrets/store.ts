@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { precompiled, type CoreTables, type Db, type Tx } from "../../store/db.js";
 
 export type SecretTables = {
   secrets: {
@@ -57,24 +57,35 @@ const VERSION_COLUMNS = [
 
 export class SecretStore {
   private readonly db: SDb;
+  private readonly findLatest;
+  private readonly findVersion;
   constructor(db: Db) {
     this.db = db.withTables<SecretTables>();
+    this.findLatest = precompiled(this.db, (d, vaultId: string, path: string) =>
+      d
+        .selectFrom("secrets as s")
+        .innerJoin("secret_versions as v", (j) => j.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.latest_version"))
+        .select(VERSION_COLUMNS)
+        .where("s.vault_id", "=", vaultId)
+        .where("s.path", "=", path),
+    ) as (vaultId: string, path: string) => Promise<SecretWithVersion[]>;
+    this.findVersion = precompiled(this.db, (d, vaultId: string, path: string, version: number) =>
+      d
+        .selectFrom("secrets as s")
+        .innerJoin("secret_versions as v", (j) => j.onRef("v.secret_id", "=", "s.id").on("v.version", "=", version))
+        .select(VERSION_COLUMNS)
+        .where("s.vault_id", "=", vaultId)
+        .where("s.path", "=", path),
+    ) as (vaultId: string, path: string, version: number) => Promise<SecretWithVersion[]>;
   }
   private tx(trx: Tx) {
     return trx as unknown as SDb;
   }
 
-  /** The latest version (or the given one) of a path, with the path's state. One query. */
-  find(vaultId: string, path: string, version?: number): Promise<SecretWithVersion | undefined> {
-    return this.db
-      .selectFrom("secrets as s")
-      .innerJoin("secret_versions as v", (j) =>
-        j.onRef("v.secret_id", "=", "s.id").on("v.version", "=", version ?? sql.ref<number>("s.latest_version")),
-      )
-      .select(VERSION_COLUMNS)
-      .where("s.vault_id", "=", vaultId)
-      .where("s.path", "=", path)
-      .executeTakeFirst() as Promise<SecretWithVersion | undefined>;
+  /** The latest version (or the given one) of a path, with the path's state. One query, compiled once. */
+  async find(vaultId: string, path: string, version?: number): Promise<SecretWithVersion | undefined> {
+    const rows = version === undefined ? await this.findLatest(vaultId, path) : await this.findVersion(vaultId, path, version);
+    return rows[0];
   }
 
   /** Latest version of every live path, optionally under a prefix, metadata columns only. */
@@ -98,22 +109,17 @@ export class SecretStore {
       .execute();
   }
 
-  /** Reserves the next version of a path (creating or reviving it); row-locked on PostgreSQL. */
+  /** Reserves the next version of a path (creating or reviving it) in one statement; row-locked on PostgreSQL. */
   async nextVersion(trx: Tx, id: string, vaultId: string, path: string, now: string): Promise<{ id: string; version: number }> {
-    const t = this.tx(trx);
-    await t
+    const row = await this.tx(trx)
       .insertInto("secrets")
-      .values({ id, vault_id: vaultId, path, latest_version: 0, deleted_at: null, created_at: now })
-      .onConflict((oc) => oc.columns(["vault_id", "path"]).doNothing())
-      .execute();
-    const row = await t
-      .updateTable("secrets")
-      .set((eb) => ({ latest_version: eb("latest_version", "+", 1), deleted_at: null }))
-      .where("vault_id", "=", vaultId)
-      .where("path", "=", path)
+      .values({ id, vault_id: vaultId, path, latest_version: 1, deleted_at: null, created_at: now })
+      .onConflict((oc) =>
+        oc.columns(["vault_id", "path"]).doUpdateSet((eb) => ({ latest_version: eb(eb.ref("secrets.latest_version"), "+", 1), deleted_at: null })),
+      )
       .returning(["id", "latest_version"])
       .executeTakeFirstOrThrow();
-    return { id: row.id, version: row.latest_version };
+    return { id: row.id, version: Number(row.latest_version) };
   }
 
   insertVersion(trx: Tx, row: VersionRow) {
