@@ -36,6 +36,10 @@ export default defineConfig(async () => {
       extends: true,
       test: { name: "unit", include: ["packages/*/test/unit/**/*.test.ts"] },
     },
+    {
+      extends: true,
+      test: { name: "sdk-cli", include: ["packages/sdk/test/**/*.test.ts", "packages/cli/test/**/*.test.ts"], env: { ONECLAW_TEST_DB: "sqlite" } },
+    },
   ];
   // Start-up, configuration, signals: the built server as a process, once (needs PostgreSQL for the replica test).
   if (postgres) projects.push({ extends: true, test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"] } });

@@ -140,7 +140,12 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       return server;
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
-  }).withTypeProvider<ZodTypeProvider>();
+    // Client certificates are requested but not required: ordinary clients still connect, and
+    // the agent-token exchange accepts only certificates that chain to the client CA.
+    ...(config.tls && {
+      https: { cert: config.tls.cert, key: config.tls.key, ca: config.tls.clientCa, requestCert: !!config.tls.clientCa, rejectUnauthorized: false },
+    }),
+  } as FastifyServerOptions).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -25,6 +25,37 @@ export interface Config {
   /** Slow-client limits: whole request headers, and whole request (headers + body). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
+  tls: TlsConfig | undefined;
+  /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
+  redisUrl: string | undefined;
+  rateLimit: RateLimitConfig;
+  /** ONECLAW_BILLING=on: enforce tiers, limits and the monthly request quota (off: every org unlimited). */
+  billingEnabled: boolean;
+  /** How often metered usage is flushed to the database. */
+  usageFlushMs: number;
+  /** OpenID Connect issuer for POST /v1/auth/google, and the client id expected as audience. */
+  oidcIssuer: string;
+  oidcClientId: string | undefined;
+}
+
+export interface RateLimitConfig {
+  /** Every route, per client IP: token bucket refill per second and burst. */
+  rps: number;
+  burst: number;
+  /** Public auth routes (route config rateLimit "auth"), per client IP and route. */
+  authRps: number;
+  authBurst: number;
+  /** Share creations per organisation per minute. */
+  sharesPerMinute: number;
+  /** Prefix of Redis keys (isolates instances or tests sharing one Redis). */
+  keyPrefix: string;
+}
+
+export interface TlsConfig {
+  cert: Buffer;
+  key: Buffer;
+  clientCa: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +95,12 @@ function parseMasterKey(raw: string | undefined): Buffer | undefined {
     throw new ConfigError("ONECLAW_MASTER_KEY", "expected 32 bytes as 64 hex characters or base64");
   }
   return key;
+}
+
+function redisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.REDIS_URL || undefined;
+  if (raw && !/^rediss?:\/\//.test(raw)) throw new ConfigError("REDIS_URL", "expected redis:// or rediss://");
+  return raw;
 }
 
 /** Reads and validates configuration from the environment; throws ConfigError naming the variable. */
@@ -115,6 +152,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
     headersTimeoutMs,
     requestTimeoutMs,
+    tls: loadTls(env),
+    redisUrl: redisUrl(env),
+    rateLimit: {
+      rps: int(env, "ONECLAW_RATE_LIMIT_RPS", 100, 1, 1_000_000),
+      burst: int(env, "ONECLAW_RATE_LIMIT_BURST", 200, 1, 10_000_000),
+      authRps: int(env, "ONECLAW_AUTH_RATE_LIMIT_RPS", 1, 1, 1_000_000),
+      authBurst: int(env, "ONECLAW_AUTH_RATE_LIMIT_BURST", 5, 1, 10_000_000),
+      sharesPerMinute: int(env, "ONECLAW_SHARE_RATE_LIMIT_PER_MINUTE", 10, 1, 1_000_000),
+      keyPrefix: env.ONECLAW_RATE_LIMIT_PREFIX || "oneclaw:rl:",
+    },
+    billingEnabled: bool(env, "ONECLAW_BILLING", false),
+    usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
+    oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
+    oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
   };
 }
 
@@ -139,4 +190,42 @@ export function loadPkcs11Config(env: NodeJS.ProcessEnv): NonNullable<Config["pk
   if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN", "is required when ONECLAW_KEY_PROVIDER=pkcs11 (or set ONECLAW_PKCS11_PIN_FILE)");
   const keyLabel = env.ONECLAW_PKCS11_KEY_LABEL || "oneclaw-root";
   return { module, tokenLabel, pin, keyLabel };
+}
+
+function oidcIssuer(raw: string | undefined): string {
+  const issuer = raw || "https://accounts.google.com";
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", `not a valid URL: "${issuer}"`);
+  }
+  if (url.protocol !== "https:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, ""))) {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
+  }
+  return issuer.replace(/\/$/, "");
+}
+
+function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(name, `cannot read "${file}": ${(e as Error).message}`);
+  }
+}
+
+/** ONECLAW_TLS_CERT + ONECLAW_TLS_KEY (PEM files) turn on HTTPS; ONECLAW_TLS_CLIENT_CA also asks for client certificates. */
+function loadTls(env: NodeJS.ProcessEnv): TlsConfig | undefined {
+  const cert = readPem(env, "ONECLAW_TLS_CERT");
+  const key = readPem(env, "ONECLAW_TLS_KEY");
+  const clientCa = readPem(env, "ONECLAW_TLS_CLIENT_CA");
+  if (!cert && !key) {
+    if (clientCa) throw new ConfigError("ONECLAW_TLS_CLIENT_CA", "needs ONECLAW_TLS_CERT and ONECLAW_TLS_KEY");
+    return undefined;
+  }
+  if (!cert) throw new ConfigError("ONECLAW_TLS_CERT", "is required with ONECLAW_TLS_KEY");
+  if (!key) throw new ConfigError("ONECLAW_TLS_KEY", "is required with ONECLAW_TLS_CERT");
+  return { cert, key, clientCa };
 }

@@ -41,7 +41,7 @@ async function main() {
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${config.tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(
     `\noneclaw is listening on ${url}  (database: ${config.dialect}, key provider: ${config.keyProvider}, data: ${config.dataDir})\n` +
       `Create the first account (it becomes the platform admin):\n` +

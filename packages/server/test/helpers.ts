@@ -30,6 +30,19 @@ export interface TestApp extends App {
   destroy(): Promise<void>;
 }
 
+/**
+ * The suite signs up and logs in far faster than the production limits allow; rate-limit tests
+ * pass DEFAULT_LIMITS (empty values = the built-in defaults) in `env` to get them back.
+ */
+export const UNTHROTTLED: Record<string, string> = {
+  ONECLAW_RATE_LIMIT_RPS: "1000000",
+  ONECLAW_RATE_LIMIT_BURST: "1000000",
+  ONECLAW_AUTH_RATE_LIMIT_RPS: "1000000",
+  ONECLAW_AUTH_RATE_LIMIT_BURST: "1000000",
+  ONECLAW_SHARE_RATE_LIMIT_PER_MINUTE: "1000000",
+};
+export const DEFAULT_LIMITS: Record<string, string> = Object.fromEntries(Object.keys(UNTHROTTLED).map((k) => [k, ""]));
+
 /** Starts the real app on the suite's dialect with a fresh database and data dir. */
 export async function startApp(opts: { env?: Record<string, string>; dataDir?: string; pgSchema?: string; keepData?: boolean } = {}): Promise<TestApp> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "oneclaw-test-"));
@@ -38,6 +51,7 @@ export async function startApp(opts: { env?: Record<string, string>; dataDir?: s
     ONECLAW_DATA_DIR: dataDir,
     LOG_LEVEL: "info",
     ...(dialect === "postgres" ? { DATABASE_URL: PG_URL } : {}),
+    ...UNTHROTTLED,
     ...(process.env.ONECLAW_TEST_KEYS === "pkcs11" ? pkcs11Env(`${dataDir}|${pgSchema ?? ""}`) : {}),
     ...opts.env,
   });

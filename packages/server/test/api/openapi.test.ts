@@ -17,6 +17,7 @@ const EXTRA_OPERATIONS: Record<string, string> = {
   "GET /v1/vaults/{vault_id}/versions/{path}": "secret version history (issue 2)",
   "GET /v1/audit/verify": "audit hash-chain verification (DESIGN decision 14)",
   "GET /.well-known/jwks.json": "standard JWKS form of /v1/auth/jwt-public-key",
+  "POST /v1/org/invites/accept": "accepting an org invitation (issue 5: the reference sends invites but has no accept step)",
 };
 /** Served but not part of the API document. */
 const HIDDEN_ROUTES = ["GET /v1/openapi.json", "GET /openapi.json", "GET /metrics"];

@@ -43,6 +43,17 @@ export class AuthService {
     }
   }
 
+  /** Runs the cleanup other modules registered, inside the deleting transaction (admin user deletion). */
+  async runUserDeletedHooks(trx: any, user: UserRow, orgDeleted: boolean) {
+    for (const hook of this.userDeletedHooks) await hook(trx, user, orgDeleted);
+  }
+
+  /** Revokes one token id on every replica (single-use MFA challenges). */
+  async revokeJti(jti: string, exp: number) {
+    await this.ctx.uow.run(({ trx }) => this.store.revoke(trx, jti, exp));
+    await this.ctx.bus.publish(REVOKE_TOPIC, `${jti} ${exp}`);
+  }
+
   onUserDeleted(hook: (trx: any, user: UserRow, orgDeleted: boolean) => Promise<void>) {
     this.userDeletedHooks.push(hook);
   }
@@ -58,7 +69,7 @@ export class AuthService {
       this.users.set(claims.sub, u);
     }
     if (u.orgId !== claims.org_id) throw unauthorized();
-    return { type: "user", id: claims.sub, orgId: u.orgId, role: u.role, isPlatformAdmin: u.isPlatformAdmin, jti: claims.jti, tokenExp: claims.exp, via: "jwt" };
+    return { type: "user", id: claims.sub, orgId: u.orgId, role: u.role, isPlatformAdmin: u.isPlatformAdmin, scopes: claims.scopes, jti: claims.jti, tokenExp: claims.exp, via: "jwt" };
   }
 
   /** Drops cached state of a user on every replica (role change, deletion). */
@@ -85,7 +96,7 @@ export class AuthService {
     await this.ctx.uow.run(async ({ trx, audit }) => {
       if (await this.store.userByEmailIn(trx, email)) throw conflict("An account with this email already exists");
       const first = (await this.store.countUsers(trx)) === 0;
-      await this.store.insertOrg(trx, { id: orgId, name: `${input.display_name ?? email}'s org`, billing_tier: "enterprise", created_at: now });
+      await this.store.insertOrg(trx, { id: orgId, name: `${input.display_name ?? email}'s org`, billing_tier: this.ctx.config.billingEnabled ? "free" : "enterprise", created_at: now });
       await this.store.insertUser(trx, {
         id: userId,
         org_id: orgId,
@@ -105,6 +116,7 @@ export class AuthService {
       }
       audit({ orgId, action: "user.signup", actorId: `user:${userId}`, actorType: "user", resourceType: "user", resourceId: userId, details: { platform_admin: first }, ip });
     });
+    for (const hook of this.signupHooks) await hook({ id: userId, email, org_id: orgId, email_verified: !verify }, ip);
     if (verify) {
       this.ctx.mailer.queue({
         to: email,
@@ -153,6 +165,9 @@ export class AuthService {
     await this.ctx.uow.audit({ orgId: user.org_id, action: "auth.success", actorId: `user:${user.id}`, actorType: "user", resourceType: "session", details: { method: "password" }, ip });
     return this.issueUserToken(user);
   }
+
+  /** Signup hooks (pending-share claims) run once the new account is committed. */
+  readonly signupHooks: Array<(user: { id: string; email: string; org_id: string; email_verified: boolean }, ip: string) => Promise<void>> = [];
 
   /** Login hooks (MFA challenge, pending-share claims) run after the password checks out. */
   readonly loginHooks: Array<(user: UserRow, ip: string) => Promise<Record<string, unknown> | void>> = [];

@@ -7,6 +7,7 @@ import { checkCmekBlob } from "../cmek/blob.js";
 import { gone, invalidField, notFound } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
 import { nowIso, type Tx } from "../../store/db.js";
+import type { WorkContext } from "../../store/unit-of-work.js";
 import type { PolicyService } from "../policies/service.js";
 import type { VaultService } from "../vaults/service.js";
 import type { VaultRow } from "../vaults/store.js";
@@ -167,6 +168,42 @@ export class SecretService {
       throw gone("Secret has reached its maximum access count");
     }
     return row;
+  }
+
+  /**
+   * Shares: the latest readable version of a secret given by id, for a principal about to share
+   * it. Same checks as a read (org, policy, read guards, deleted/expired/used up), no value.
+   */
+  async authorizeShare(p: Principal, secretId: string, ip: string): Promise<{ vault: VaultRow; row: SecretWithVersion }> {
+    const loc = await this.store.locate(secretId);
+    const vault = loc ? await this.vaults.find(loc.vault_id) : undefined;
+    if (!loc || !vault || vault.org_id !== p.orgId) throw notFound("Secret not found");
+    await this.policies.authorize(p, vault, loc.path, "read", ip);
+    const row = await this.usable(vault.id, loc.path);
+    for (const guard of this.readGuards) await guard(p, vault, row);
+    return { vault, row };
+  }
+
+  /**
+   * Shares: opens the latest version of a secret by id. `consume` runs in the unit of work that
+   * also counts the read against the secret's own access limit, so both counts commit together.
+   */
+  async readForShare(secretId: string, consume: (w: WorkContext, row: SecretWithVersion) => Promise<void>) {
+    const loc = await this.store.locate(secretId);
+    const vault = loc ? await this.vaults.find(loc.vault_id) : undefined;
+    if (!loc || !vault) throw notFound("Secret not found");
+    const row = await this.usable(vault.id, loc.path);
+    const kek = await this.ctx.keyring.vaultKey(vault.id, vault.wrapped_kek, vault.kek_version);
+    const value = await openSecret(kek, { ciphertext: row.ciphertext, iv: row.iv, wrappedDek: row.wrapped_dek }, secretAad(vault.id, loc.path, row.version));
+    await this.ctx.uow.run(async (w) => {
+      await consume(w, row);
+      if (row.max_access_count !== null && !(await this.store.consumeAccess(w.trx, row.id, row.version))) {
+        throw gone("Secret has reached its maximum access count");
+      }
+    });
+    const text = value.toString("utf8");
+    value.fill(0);
+    return { row, value: text };
   }
 }
 

@@ -150,4 +150,9 @@ export class SecretStore {
       .executeTakeFirst();
     return r?.id;
   }
+
+  /** Vault and path of a secret by id (shares address secrets by id). */
+  locate(secretId: string) {
+    return this.db.selectFrom("secrets").select(["id", "vault_id", "path"]).where("id", "=", secretId).executeTakeFirst();
+  }
 }

@@ -1,0 +1,128 @@
+import fs from "node:fs";
+import type { Command } from "commander";
+import type { SetSecretOptions } from "@oneclaw/sdk";
+import { CliError, EXIT } from "../errors.js";
+import { ask, confirm, readStdin } from "../input.js";
+import { formatFrom, note, printJson, printObject, printRows } from "../output.js";
+import { authedClient, call, type GlobalOptions, vaultId } from "../session.js";
+
+const META_COLUMNS: [string, string][] = [
+  ["path", "PATH"],
+  ["type", "TYPE"],
+  ["version", "VERSION"],
+  ["created_at", "CREATED"],
+  ["expires_at", "EXPIRES"],
+];
+
+/** The value from the argument, --file (exact bytes), or stdin (one trailing newline removed). */
+async function valueFrom(arg: string | undefined, file: string | undefined): Promise<string> {
+  if (arg !== undefined && file) throw new CliError("give the value as an argument or with --file, not both", EXIT.usage);
+  if (arg !== undefined) return arg;
+  if (file) {
+    try {
+      return fs.readFileSync(file, "utf8");
+    } catch (e: any) {
+      throw new CliError(`cannot read ${file}: ${e.code ?? e.message}`, EXIT.usage);
+    }
+  }
+  if (process.stdin.isTTY) return ask("Value: ", { hidden: true });
+  return (await readStdin()).replace(/\r?\n$/, "");
+}
+
+function putOptions(o: any): SetSecretOptions {
+  const opts: SetSecretOptions = {};
+  if (o.type) opts.type = o.type;
+  if (o.metadata) {
+    try {
+      opts.metadata = JSON.parse(o.metadata);
+    } catch {
+      throw new CliError("--metadata must be a JSON object", EXIT.usage);
+    }
+  }
+  if (o.expiresAt) opts.expires_at = o.expiresAt;
+  if (o.maxAccessCount !== undefined) opts.max_access_count = Number(o.maxAccessCount);
+  return opts;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`expected a positive integer, got "${v}"`, EXIT.usage);
+  return n;
+}
+
+export function registerSecret(program: Command) {
+  const secret = program.command("secret").description("Manage secrets in a vault").option("--vault <id>", "vault id (env ONECLAW_VAULT_ID, or `vault link`)");
+  const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions;
+
+  secret
+    .command("list")
+    .description("List secrets (metadata only, never values)")
+    .option("--prefix <prefix>", "only paths starting with this")
+    .action(async (o, cmd: Command) => {
+      const res = await call("Loading secrets", () => authedClient(g(cmd)).secrets.list(vaultId(g(cmd)), o.prefix));
+      printRows(formatFrom(g(cmd)), (res.secrets ?? []) as any[], META_COLUMNS);
+    });
+
+  secret
+    .command("get <path>")
+    .description("Print a secret's value only (no newline when piped), or the whole secret with --json")
+    .option("--version <n>", "a specific version", positiveInt)
+    .action(async (path: string, o, cmd: Command) => {
+      const s = await call("Reading secret", () => authedClient(g(cmd)).secrets.get(vaultId(g(cmd)), path, { version: o.version }));
+      if (formatFrom(g(cmd)) === "json") return printJson(s);
+      process.stdout.write(process.stdout.isTTY ? `${s.value}\n` : s.value);
+    });
+
+  for (const verb of ["set", "rotate"] as const) {
+    secret
+      .command(`${verb} <path> [value]`)
+      .description(
+        verb === "set"
+          ? "Store a value (argument, --file, or stdin) as a new version"
+          : "Store a new version keeping the secret's type and metadata",
+      )
+      .option("--file <file>", "read the value from a file (exact contents)")
+      .option("--type <type>", "api_key, password, private_key, certificate, file, note, ssh_key, env_bundle, generic, env")
+      .option("--metadata <json>", "JSON object stored with the secret")
+      .option("--expires-at <iso>", "expiry time (ISO 8601)")
+      .option("--max-access-count <n>", "reads allowed before the secret is gone", positiveInt)
+      .action(async (path: string, arg: string | undefined, o, cmd: Command) => {
+        const value = await valueFrom(arg, o.file);
+        const client = authedClient(g(cmd));
+        const vault = vaultId(g(cmd));
+        const m = await call(verb === "set" ? "Storing secret" : "Rotating secret", () =>
+          verb === "set" ? client.secrets.set(vault, path, value, putOptions(o)) : client.secrets.rotate(vault, path, value, putOptions(o)),
+        );
+        if (formatFrom(g(cmd)) === "json") return printJson(m);
+        note(`${verb === "set" ? "Stored" : "Rotated"} ${m.path} (version ${m.version}, type ${m.type})`);
+      });
+  }
+
+  secret
+    .command("delete <path>")
+    .description("Delete a secret (all versions)")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .action(async (path: string, o, cmd: Command) => {
+      const vault = vaultId(g(cmd));
+      await confirm(`Delete secret ${path}?`, o.yes);
+      await call("Deleting secret", () => authedClient(g(cmd)).secrets.delete(vault, path));
+      note(`Deleted ${path}`);
+    });
+
+  secret
+    .command("describe <path>")
+    .description("Show a secret's metadata without reading its value (no access counted)")
+    .option("--version <n>", "a specific version", positiveInt)
+    .action(async (path: string, o, cmd: Command) => {
+      const m = await call("Loading metadata", () => authedClient(g(cmd)).secrets.describe(vaultId(g(cmd)), path, { version: o.version }));
+      printObject(formatFrom(g(cmd)), m as any);
+    });
+
+  secret
+    .command("versions <path>")
+    .description("List a secret's versions (metadata only)")
+    .action(async (path: string, _o, cmd: Command) => {
+      const res = await call("Loading versions", () => authedClient(g(cmd)).secrets.versions(vaultId(g(cmd)), path));
+      printRows(formatFrom(g(cmd)), res.versions as any[], META_COLUMNS);
+    });
+}
