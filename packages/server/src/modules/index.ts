@@ -86,7 +86,7 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const chains = new ChainService(ctx);
   const keys = new KeyService(ctx, vaults);
   secrets.kekFor = keys.kekFor;
-  const cmek = new CmekService(ctx, vaults, policies, secrets);
+  const cmek = new CmekService(ctx, vaults, policies, secrets, billing);
   return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing, apiKeys, mfa, device, oidcLogin, billing, admin, chains, keys, cmek };
 }
 

@@ -108,13 +108,28 @@ describe("POST/DELETE /v1/vaults/{id}/cmek", () => {
     expect(denied.status).toBe(403);
     expect((await t.req("DELETE", `/v1/vaults/${id}/cmek`, { token: memberToken })).status).toBe(403);
 
-    await rawSql(t, "update orgs set billing_tier = 'pro' where id = $1", [owner.orgId]);
+  });
+
+  it("with billing on, needs the Business or Enterprise plan (403 on Pro) to enable or rotate, not to disable", async () => {
+    const billed = await startApp({ env: { ONECLAW_BILLING: "true" } });
     try {
-      const r = await t.req("POST", `/v1/vaults/${id}/cmek`, { token: owner.token, body: { fingerprint: fp(newKey()) } });
-      expect(r.status).toBe(403);
-      expect(r.body.detail).toMatch(/Business or Enterprise/);
+      const u = await billed.signup();
+      const id = (await billed.req("POST", "/v1/vaults", { token: u.token, body: { name: "tiered" } })).body.id;
+      for (const [tier, status] of [["pro", 403], ["free", 403], ["business", 200]] as const) {
+        await rawSql(billed, "update orgs set billing_tier = $1 where id = $2", [tier, u.orgId]);
+        await billed.ctx.bus.publish("org.billing.changed", u.orgId); // drops the cached plan
+        const r = await billed.req("POST", `/v1/vaults/${id}/cmek`, { token: u.token, body: { fingerprint: fp(newKey()) } });
+        expect([tier, r.status]).toEqual([tier, status]);
+        if (status === 403) expect(r.body.detail).toMatch(/Business or Enterprise/);
+      }
+      await rawSql(billed, "update orgs set billing_tier = 'pro' where id = $1", [u.orgId]);
+      await billed.ctx.bus.publish("org.billing.changed", u.orgId);
+      const a = newKey();
+      const rot = await billed.req("POST", `/v1/vaults/${id}/cmek-rotate`, { token: u.token, headers: { "x-cmek-old-key": a.toString("base64"), "x-cmek-new-key": a.toString("base64") }, body: { new_fingerprint: fp(a) } });
+      expect(rot.status).toBe(403);
+      expect((await billed.req("DELETE", `/v1/vaults/${id}/cmek`, { token: u.token })).status).toBe(200);
     } finally {
-      await rawSql(t, "update orgs set billing_tier = 'enterprise' where id = $1", [owner.orgId]);
+      await billed.destroy();
     }
   });
 });

@@ -5,6 +5,7 @@ import { openSecret, sealSecret, secretAad } from "../../crypto/envelope.js";
 import { ApiError, conflict, forbidden, invalidField, notFound } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
 import { nowIso } from "../../store/db.js";
+import type { BillingService } from "../billing/service.js";
 import type { PolicyService } from "../policies/service.js";
 import type { SecretService } from "../secrets/service.js";
 import type { VaultService } from "../vaults/service.js";
@@ -74,6 +75,7 @@ export class CmekService {
     private readonly vaults: VaultService,
     private readonly policies: PolicyService,
     private readonly secrets: SecretService,
+    private readonly billing: BillingService,
   ) {
     this.store = new CmekStore(ctx.db);
   }
@@ -82,9 +84,10 @@ export class CmekService {
   private async managed(p: Principal, vaultId: string, needsPlan: boolean): Promise<VaultRow> {
     const vault = await this.vaults.inOrg(p, vaultId);
     if (!this.policies.isVaultOwner(p, vault)) throw forbidden("Only the vault's creator or an org owner or admin can manage its CMEK settings");
-    if (needsPlan) {
-      const tier = await this.store.billingTier(p.orgId);
-      if (!tier || !CMEK_TIERS.has(tier)) throw forbidden("Customer-managed keys need the Business or Enterprise plan");
+    // Self-hosted without billing (ONECLAW_BILLING off) every org is on Enterprise.
+    if (needsPlan && this.billing.enforced) {
+      const { tier } = await this.billing.plan(p.orgId);
+      if (!CMEK_TIERS.has(tier)) throw forbidden("Customer-managed keys need the Business or Enterprise plan");
     }
     return vault;
   }

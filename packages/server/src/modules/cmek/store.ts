@@ -43,11 +43,6 @@ export class CmekStore {
     return trx as unknown as CDb;
   }
 
-  async billingTier(orgId: string): Promise<string | undefined> {
-    const r = await this.db.selectFrom("orgs").select("billing_tier").where("id", "=", orgId).executeTakeFirst();
-    return r?.billing_tier;
-  }
-
   setCmek(trx: Tx, vaultId: string, enabled: boolean, fingerprint: string | null) {
     return this.tx(trx).updateTable("vaults").set({ cmek_enabled: enabled ? 1 : 0, cmek_fingerprint: fingerprint }).where("id", "=", vaultId).execute();
   }
