@@ -111,10 +111,14 @@ describe("POST/DELETE /v1/vaults/{id}/cmek", () => {
   });
 
   it("with billing on, needs the Business or Enterprise plan (403 on Pro) to enable or rotate, not to disable", async () => {
-    const billed = await startApp({ env: { ONECLAW_BILLING: "true" } });
+    // The vault is made with billing off (creating one with billing on is the accounts module's
+    // business); the same database is then served with billing on.
+    const first = await startApp({ keepData: true });
+    const u = await first.signup();
+    const id = (await first.req("POST", "/v1/vaults", { token: u.token, body: { name: "tiered" } })).body.id;
+    await first.close();
+    const billed = await startApp({ env: { ONECLAW_BILLING: "true" }, dataDir: first.dataDir, pgSchema: first.pgSchema });
     try {
-      const u = await billed.signup();
-      const id = (await billed.req("POST", "/v1/vaults", { token: u.token, body: { name: "tiered" } })).body.id;
       for (const [tier, status] of [["pro", 403], ["free", 403], ["business", 200]] as const) {
         await rawSql(billed, "update orgs set billing_tier = $1 where id = $2", [tier, u.orgId]);
         await billed.ctx.bus.publish("org.billing.changed", u.orgId); // drops the cached plan
