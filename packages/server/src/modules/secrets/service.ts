@@ -193,7 +193,7 @@ export class SecretService {
     const vault = loc ? await this.vaults.find(loc.vault_id) : undefined;
     if (!loc || !vault) throw notFound("Secret not found");
     const row = await this.usable(vault.id, loc.path);
-    const kek = await this.ctx.keyring.vaultKey(vault.id, vault.wrapped_kek, vault.kek_version);
+    const kek = await this.kekFor(vault, row.kek_version);
     const value = await openSecret(kek, { ciphertext: row.ciphertext, iv: row.iv, wrappedDek: row.wrapped_dek }, secretAad(vault.id, loc.path, row.version));
     await this.ctx.uow.run(async (w) => {
       await consume(w, row);
