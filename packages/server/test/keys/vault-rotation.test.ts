@@ -12,6 +12,8 @@ describe.each([
   let vaultId: string;
   let other: string;
   const values = new Map<string, string>();
+  let shareId: string;
+  let sharedValue: string;
 
   beforeAll(async () => {
     t = await startApp({ env });
@@ -49,6 +51,16 @@ describe.each([
     expect(mid.find((r: any) => r.kek_version === 2)?.n ?? 0).toBe(Math.floor(stop / 100) * 100);
     // the running server (whose cached vault row still says version 1) reads every version
     await readAll(t);
+    // a share link to a secret still under the old KEK opens through the version's own KEK
+    const [pending] = await rawSql(t, "select s.id, s.path from secrets s join secret_versions v on v.secret_id = s.id and v.version = s.latest_version where s.vault_id = $1 and v.kek_version = 1 limit 1", [vaultId]);
+    const share = await t.req("POST", `/v1/secrets/${pending.id}/share`, {
+      token,
+      body: { recipient_type: "anyone_with_link", expires_at: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    expect(share.status).toBe(201);
+    shareId = share.body.id;
+    sharedValue = values.get(`${pending.path}?version=2`)!;
+    expect((await t.req("GET", `/v1/share/${shareId}`)).body.value).toBe(sharedValue);
     // and keeps writing; those land under whichever KEK it holds and are picked up by the rerun
     expect((await t.req("PUT", `/v1/vaults/${vaultId}/secrets/during`, { token, body: { value: "written mid-rotation" } })).status).toBe(201);
     values.set("during?version=1", "written mid-rotation");
@@ -64,6 +76,9 @@ describe.each([
     expect(old.length).toBe(1);
     expect(old[0].retired_at).not.toBeNull();
     await readAll(t);
+    // a share link made before the rotation still opens on the server that never saw it happen
+    const shared = await t.req("GET", `/v1/share/${shareId}`);
+    expect([shared.status, shared.body.value]).toEqual([200, sharedValue]);
 
     const t2 = await startApp({ env, dataDir: t.dataDir, keepData: true });
     try {
