@@ -41,8 +41,11 @@ export default defineConfig(async () => {
       test: { name: "sdk-cli", include: ["packages/sdk/test/**/*.test.ts", "packages/cli/test/**/*.test.ts"], env: { ONECLAW_TEST_DB: "sqlite" } },
     },
   ];
-  // Start-up, configuration, signals: the built server as a process, once (needs PostgreSQL for the replica test).
-  if (postgres) projects.push({ extends: true, test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"] } });
+  // Start-up, configuration, signals: the built server as a process, once, not per dialect.
+  projects.push({
+    extends: true,
+    test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"], exclude: postgres ? [] : ["**/*.pg.test.ts"] },
+  });
   if (postgres) {
     projects.push({
       extends: true,
