@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import net from "node:net";
 import { defineConfig } from "vitest/config";
 
@@ -67,6 +68,10 @@ export default defineConfig(async () => {
         env: { ONECLAW_TEST_DB: "sqlite", ONECLAW_TEST_KEYS: "pkcs11" },
       },
     });
+  }
+  // The device-login approval page in a real browser (Debian's chromium through playwright-core).
+  if (all || fs.existsSync(process.env.ONECLAW_CHROMIUM ?? "/usr/bin/chromium")) {
+    projects.push({ extends: true, test: { name: "browser", include: ["packages/server/test/browser/**/*.test.ts"], env: { ONECLAW_TEST_DB: "sqlite" } } });
   }
   return {
     test: {

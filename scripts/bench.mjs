@@ -112,6 +112,7 @@ if (read) console.log(`read/bare ratio (SQLite): ${(read.rps / bareRps).toFixed(
 if (pgRead) console.log(`read/bare ratio (PostgreSQL): ${(pgRead.rps / bareRps).toFixed(2)}  (read p99 ${pgRead.p99} ms)`);
 const puts = rows.find((r) => /secret PUT/.test(r.name) && !/PostgreSQL/.test(r.name));
 if (puts) console.log(`durable PUTs (SQLite): ${puts.rps}/s  (target ≥ 2000/s)`);
+for (const r of rows.filter((r) => /agent token/.test(r.name))) console.log(`agent read/bare ratio: ${(r.rps / bareRps).toFixed(2)}  (${r.name}; target ≥ 0.50, p99 ${r.p99} ms)`);
 if (rows.some((r) => r.non2xx > 0)) {
   console.log("\nsome scenarios had non-2xx responses or errors; see above");
   process.exitCode = 1;

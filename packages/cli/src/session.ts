@@ -1,4 +1,4 @@
-import { createClient, type OneclawClient, type OneclawResponse } from "@oneclaw/sdk";
+import type { OneclawClient, OneclawResponse } from "@oneclaw/sdk";
 import { type CliConfig, DEFAULT_API_URL, loadConfig, updateConfig } from "./config.js";
 import { CliError, EXIT, fromApiError } from "./errors.js";
 import { spin } from "./output.js";
@@ -15,8 +15,14 @@ export function apiUrl(opts: GlobalOptions, cfg: CliConfig = loadConfig()): stri
   return opts.apiUrl || process.env.ONECLAW_API_URL || cfg["api-url"] || DEFAULT_API_URL;
 }
 
+/** The SDK, loaded only by commands that talk to the server (keeps `config`, `--help` fast). */
+export function sdk(): Promise<typeof import("@oneclaw/sdk")> {
+  return import("@oneclaw/sdk");
+}
+
 /** A client without credentials (login, enroll, public endpoints). */
-export function anonymousClient(opts: GlobalOptions): OneclawClient {
+export async function anonymousClient(opts: GlobalOptions): Promise<OneclawClient> {
+  const { createClient } = await sdk();
   return createClient({ baseUrl: apiUrl(opts), headers: { "user-agent": "1claw-cli/0.1.0" } });
 }
 
@@ -24,7 +30,8 @@ export function anonymousClient(opts: GlobalOptions): OneclawClient {
  * A client with credentials: ONECLAW_TOKEN, else ONECLAW_API_KEY, else what `login` stored.
  * Tokens renewed from a stored API key are written back so the next command skips the exchange.
  */
-export function authedClient(opts: GlobalOptions): OneclawClient {
+export async function authedClient(opts: GlobalOptions): Promise<OneclawClient> {
+  const { createClient } = await sdk();
   const cfg = loadConfig();
   const baseUrl = apiUrl(opts, cfg);
   const headers = { "user-agent": "1claw-cli/0.1.0" };

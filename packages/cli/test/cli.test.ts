@@ -159,6 +159,14 @@ describe("vaults and secrets", () => {
     expect((await run(["secret", "get", "app/stdin"])).code).toBe(5);
   });
 
+  it("--vault and ONECLAW_VAULT_ID override the linked vault", async () => {
+    const other = JSON.parse((await run(["vault", "create", "cli-other", "--json"])).stdout).id;
+    expect((await run(["secret", "set", "only/there", "v-other", "--vault", other])).code).toBe(0);
+    expect((await run(["secret", "get", "only/there", "--vault", other])).stdout).toBe("v-other");
+    expect((await run(["secret", "get", "only/there"], { ONECLAW_VAULT_ID: other })).stdout).toBe("v-other");
+    expect((await run(["secret", "get", "only/there"])).code).toBe(5); // the linked vault has no such secret
+  });
+
   it("rejects hostile paths with a 400 naming the path (exit 1)", async () => {
     for (const p of ["a b", "x?y", "../etc"]) {
       const r = await run(["secret", "set", p, "v"]);

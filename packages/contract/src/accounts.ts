@@ -253,3 +253,15 @@ export const ChainIdentifierParams = z.object({ identifier: z.string().min(1).ma
 
 /** Bodiless POSTs: no body (null), `{}`, or an empty JSON body. */
 export const NoBody = z.object({}).strict().nullish();
+
+/** Google/OIDC login: a token, or the MFA challenge (`access_token: ""`, `mfa_required`, `mfa_token`). */
+export const OidcLoginResponse = z.object({
+  access_token: z.string(),
+  token_type: z.string(),
+  expires_in: z.number().int().optional(),
+  refresh_token: z.string().optional(),
+  mfa_required: z.boolean().optional(),
+  mfa_token: z.string().optional(),
+});
+export const CheckoutUrlResponse = z.object({ checkout_url: z.url() });
+export const PortalUrlResponse = z.object({ portal_url: z.url() });

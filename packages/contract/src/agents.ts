@@ -180,6 +180,8 @@ export const AgentTokenResponse = z.object({
   access_token: z.string(),
   token_type: z.string(),
   expires_in: z.number().int(),
+  /** Never issued (refresh tokens are not implemented); named for reference clients. */
+  refresh_token: z.string().optional(),
   agent_id: Uuid,
   vault_ids: z.array(Uuid),
 });

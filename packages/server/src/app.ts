@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import { MAX_BODY_BYTES } from "@oneclaw/contract";
@@ -130,15 +131,16 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     // Slow clients: headers must arrive within headersTimeoutMs and the whole request within
     // requestTimeoutMs (Node answers 408 and closes); idle sockets close after 60 s.
     serverFactory: (handler) => {
-      const server = http.createServer(
-        {
-          headersTimeout: config.headersTimeoutMs,
-          requestTimeout: config.requestTimeoutMs,
-          connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
-          keepAliveTimeout: 10_000,
-        },
-        handler,
-      );
+      const limits = {
+        headersTimeout: config.headersTimeoutMs,
+        requestTimeout: config.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+        keepAliveTimeout: 10_000,
+      };
+      // With TLS, client certificates are requested but not required: ordinary clients still
+      // connect, and the agent-token exchange accepts only certificates that chain to the client CA.
+      const tls = config.tls && { cert: config.tls.cert, key: config.tls.key, ca: config.tls.clientCa, requestCert: !!config.tls.clientCa, rejectUnauthorized: false };
+      const server = tls ? https.createServer({ ...limits, ...tls }, handler) : http.createServer(limits, handler);
       server.setTimeout(60_000);
       return server;
     },
@@ -148,12 +150,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       void sendProblem(reply, new ApiError(400, error.code === "FST_ERR_BAD_URL" ? "The URL is not validly percent-encoded" : error.message));
     },
     clientErrorHandler: writeClientError,
-    // Client certificates are requested but not required: ordinary clients still connect, and
-    // the agent-token exchange accepts only certificates that chain to the client CA.
-    ...(config.tls && {
-      https: { cert: config.tls.cert, key: config.tls.key, ca: config.tls.clientCa, requestCert: !!config.tls.clientCa, rejectUnauthorized: false },
-    }),
-  } as FastifyServerOptions).withTypeProvider<ZodTypeProvider>();
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

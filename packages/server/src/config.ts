@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import path from "node:path";
-import ipaddr from "ipaddr.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -26,11 +25,6 @@ export interface Config {
   /** Slow-client limits: whole request headers, and whole request (headers + body). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
-  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
-  tls: TlsConfig | undefined;
-  /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
-  redisUrl: string | undefined;
-  rateLimit: RateLimitConfig;
   /** ONECLAW_BILLING=on: enforce tiers, limits and the monthly request quota (off: every org unlimited). */
   billingEnabled: boolean;
   /** How often metered usage is flushed to the database. */
@@ -38,6 +32,11 @@ export interface Config {
   /** OpenID Connect issuer for POST /v1/auth/google, and the client id expected as audience. */
   oidcIssuer: string;
   oidcClientId: string | undefined;
+  /** TLS for the listener; with a client CA, clients may present certificates (mtls agents). */
+  tls: TlsConfig | undefined;
+  /** Redis for rate-limit counters shared by replicas; in-memory counters when unset. */
+  redisUrl: string | undefined;
+  rateLimit: RateLimitConfig;
 }
 
 export interface RateLimitConfig {
@@ -87,31 +86,6 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
 
 function list(env: NodeJS.ProcessEnv, name: string): string[] {
   return (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-}
-
-/** Browser origins (scheme://host[:port]); never the wildcard. */
-function origins(env: NodeJS.ProcessEnv, name: string): string[] {
-  return list(env, name).map((o) => {
-    let u: URL | undefined;
-    try {
-      u = new URL(o);
-    } catch {
-      /* reported below */
-    }
-    if (!u || !/^https?:$/.test(u.protocol) || u.origin !== o.replace(/\/$/, "")) {
-      throw new ConfigError(name, `"${o}" is not an origin like https://app.example.com (no path, no wildcard)`);
-    }
-    return u.origin;
-  });
-}
-
-/** IP addresses or CIDR ranges. */
-function addresses(env: NodeJS.ProcessEnv, name: string): string[] {
-  return list(env, name).map((a) => {
-    const ok = a.includes("/") ? (() => { try { ipaddr.parseCIDR(a); return true; } catch { return false; } })() : ipaddr.isValid(a);
-    if (!ok) throw new ConfigError(name, `"${a}" is not an IP address or CIDR range`);
-    return a;
-  });
 }
 
 function parseMasterKey(raw: string | undefined): Buffer | undefined {
@@ -171,13 +145,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl,
     publicUrl: publicUrl.replace(/\/$/, ""),
     logLevel,
-    corsOrigins: origins(env, "ONECLAW_CORS_ORIGINS"),
-    trustedProxies: addresses(env, "ONECLAW_TRUSTED_PROXIES"),
+    corsOrigins: list(env, "ONECLAW_CORS_ORIGINS"),
+    trustedProxies: list(env, "ONECLAW_TRUSTED_PROXIES"),
     userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 900, 60, 86400 * 7),
     agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
     headersTimeoutMs,
     requestTimeoutMs,
+    billingEnabled: bool(env, "ONECLAW_BILLING", false),
+    usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
+    oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
+    oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
     tls: loadTls(env),
     redisUrl: redisUrl(env),
     rateLimit: {
@@ -188,10 +166,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sharesPerMinute: int(env, "ONECLAW_SHARE_RATE_LIMIT_PER_MINUTE", 10, 1, 1_000_000),
       keyPrefix: env.ONECLAW_RATE_LIMIT_PREFIX || "oneclaw:rl:",
     },
-    billingEnabled: bool(env, "ONECLAW_BILLING", false),
-    usageFlushMs: int(env, "ONECLAW_USAGE_FLUSH_MS", 5000, 10, 600_000),
-    oidcIssuer: oidcIssuer(env.ONECLAW_OIDC_ISSUER),
-    oidcClientId: env.ONECLAW_OIDC_CLIENT_ID || undefined,
   };
 }
 
@@ -218,20 +192,6 @@ export function loadPkcs11Config(env: NodeJS.ProcessEnv): NonNullable<Config["pk
   return { module, tokenLabel, pin, keyLabel };
 }
 
-function oidcIssuer(raw: string | undefined): string {
-  const issuer = raw || "https://accounts.google.com";
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new ConfigError("ONECLAW_OIDC_ISSUER", `not a valid URL: "${issuer}"`);
-  }
-  if (url.protocol !== "https:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, ""))) {
-    throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
-  }
-  return issuer.replace(/\/$/, "");
-}
-
 function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
   const file = env[name];
   if (!file) return undefined;
@@ -254,4 +214,18 @@ function loadTls(env: NodeJS.ProcessEnv): TlsConfig | undefined {
   if (!cert) throw new ConfigError("ONECLAW_TLS_CERT", "is required with ONECLAW_TLS_KEY");
   if (!key) throw new ConfigError("ONECLAW_TLS_KEY", "is required with ONECLAW_TLS_CERT");
   return { cert, key, clientCa };
+}
+
+function oidcIssuer(raw: string | undefined): string {
+  const issuer = raw || "https://accounts.google.com";
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", `not a valid URL: "${issuer}"`);
+  }
+  if (url.protocol !== "https:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, ""))) {
+    throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
+  }
+  return issuer.replace(/\/$/, "");
 }

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { AgentsResource, createClient, type CreateAgentRequest, type UpdateAgentRequest } from "@oneclaw/sdk";
+import type { CreateAgentRequest, UpdateAgentRequest } from "@oneclaw/sdk";
 import { CliError, EXIT, fromApiError } from "../errors.js";
 import { ask } from "../input.js";
 import { formatFrom, note, printJson, printObject, printRows, spin } from "../output.js";
-import { apiUrl, authedClient, call, type GlobalOptions } from "../session.js";
+import { apiUrl, authedClient, call, type GlobalOptions, sdk } from "../session.js";
 
 const COLUMNS: [string, string][] = [
   ["id", "ID"],
@@ -84,14 +84,14 @@ export function registerAgent(program: Command) {
     .command("list")
     .description("List agents")
     .action(async (_o, cmd: Command) => {
-      const res = await call("Loading agents", () => authedClient(g(cmd)).agents.list());
+      const res = await call("Loading agents", async () => (await authedClient(g(cmd))).agents.list());
       printRows(formatFrom(g(cmd)), (res.agents ?? []) as any[], COLUMNS);
     });
 
   settingsOptions(agent.command("create <name>").description("Create an agent; prints its API key once"), true).action(
     async (name: string, o, cmd: Command) => {
       const body: CreateAgentRequest = { name, ...settingsBody(o) };
-      const created = await call("Creating agent", () => authedClient(g(cmd)).agents.create(body));
+      const created = await call("Creating agent", async () => (await authedClient(g(cmd))).agents.create(body));
       if (formatFrom(g(cmd)) === "json") return printJson(created);
       printObject("table", created.agent as any, COLUMNS.map(([k]) => k));
       if (created.api_key) {
@@ -105,14 +105,14 @@ export function registerAgent(program: Command) {
     .command("get <id>")
     .description("Show an agent")
     .action(async (id: string, _o, cmd: Command) => {
-      const a = await call("Loading agent", () => authedClient(g(cmd)).agents.get(id));
+      const a = await call("Loading agent", async () => (await authedClient(g(cmd))).agents.get(id));
       printObject(formatFrom(g(cmd)), a as any);
     });
 
   settingsOptions(agent.command("update <id>").description("Change an agent's settings"), false).action(async (id: string, o, cmd: Command) => {
     const body = settingsBody(o);
     if (Object.keys(body).length === 0) throw new CliError("nothing to update: pass at least one option (see --help)", EXIT.usage);
-    const a = await call("Updating agent", () => authedClient(g(cmd)).agents.update(id, body));
+    const a = await call("Updating agent", async () => (await authedClient(g(cmd))).agents.update(id, body));
     printObject(formatFrom(g(cmd)), a as any);
   });
 
@@ -120,7 +120,7 @@ export function registerAgent(program: Command) {
     .command("delete <id>")
     .description("Delete (deactivate and hide) an agent; its keys and tokens stop working")
     .action(async (id: string, _o, cmd: Command) => {
-      await call("Deleting agent", () => authedClient(g(cmd)).agents.delete(id));
+      await call("Deleting agent", async () => (await authedClient(g(cmd))).agents.delete(id));
       note(`Deleted agent ${id}`);
     });
 
@@ -128,7 +128,7 @@ export function registerAgent(program: Command) {
     .command("rotate-key <id>")
     .description("Issue a new API key; the old one stops working at once")
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await call("Rotating key", () => authedClient(g(cmd)).agents.rotateKey(id));
+      const r = await call("Rotating key", async () => (await authedClient(g(cmd))).agents.rotateKey(id));
       if (formatFrom(g(cmd)) === "json") return printJson(r);
       process.stdout.write(`${r.api_key}\n`);
       note("Store the new API key now: it is shown only once.");
@@ -140,6 +140,7 @@ export function registerAgent(program: Command) {
     .requiredOption("--email <human>", "the human who receives the credentials")
     .option("--description <text>", "description")
     .action(async (name: string, o, cmd: Command) => {
+      const { AgentsResource } = await sdk();
       const res = await spin("Enrolling", () => AgentsResource.enroll(apiUrl(g(cmd)), { name, human_email: o.email, description: o.description }));
       if (res.error) throw fromApiError(res.error, "enrollment failed");
       if (formatFrom(g(cmd)) === "json") return printJson(res.data);
@@ -153,7 +154,7 @@ export function registerAgent(program: Command) {
     .option("--agent-id <id>", "agent id (optional: the key identifies the agent)")
     .action(async (o, cmd: Command) => {
       const key = o.apiKey ?? process.env.ONECLAW_API_KEY ?? (await ask("Agent API key: ", { hidden: true })).trim();
-      const client = createClient({ baseUrl: apiUrl(g(cmd)) });
+      const client = (await sdk()).createClient({ baseUrl: apiUrl(g(cmd)) });
       const res = await spin("Exchanging key", () => client.auth.agentToken({ api_key: key, ...(o.agentId ? { agent_id: o.agentId } : {}) }));
       if (res.error) throw fromApiError(res.error, "token exchange failed");
       if (formatFrom(g(cmd)) === "json") return printJson(res.data);

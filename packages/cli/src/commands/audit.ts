@@ -35,8 +35,9 @@ export function registerAudit(program: Command) {
     .option("--limit <n>", "events per page (1–1000)", int, 50)
     .option("--offset <n>", "skip this many", int)
     .action(async (o, cmd: Command) => {
+      const client = await authedClient(g(cmd));
       const res = await call("Loading audit events", () =>
-        authedClient(g(cmd)).audit.query({
+        client.audit.query({
           action: o.action,
           actor_type: o.actorType,
           actor_id: o.actorId,
@@ -55,7 +56,7 @@ export function registerAudit(program: Command) {
     .command("verify")
     .description("Verify the org's audit hash chain (exit 1 if it is broken)")
     .action(async (_o, cmd: Command) => {
-      const r = await call("Verifying audit chain", () => authedClient(g(cmd)).audit.verify());
+      const r = await call("Verifying audit chain", async () => (await authedClient(g(cmd))).audit.verify());
       if (formatFrom(g(cmd)) === "json") printJson(r);
       else if (r.valid) note(`Audit chain intact (${r.checked} events checked)`);
       else note(`Audit chain BROKEN at event ${r.first_bad_event_id ?? "?"}: ${r.reason ?? "hash mismatch"}`);

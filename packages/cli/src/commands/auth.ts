@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { createClient, type OneclawClient } from "@oneclaw/sdk";
+import type { OneclawClient } from "@oneclaw/sdk";
 import { updateConfig, loadConfig, mask } from "../config.js";
 import { CliError, EXIT, fromApiError } from "../errors.js";
 import { ask } from "../input.js";
 import { formatFrom, note, printObject, spin } from "../output.js";
-import { anonymousClient, apiUrl, authedClient, call, type GlobalOptions } from "../session.js";
+import { anonymousClient, apiUrl, authedClient, call, type GlobalOptions, sdk } from "../session.js";
 
 function saveLogin(token: string, principal: string, apiKey?: string) {
   updateConfig((c) => {
@@ -32,7 +32,7 @@ async function loginWithPassword(client: OneclawClient, email: string, mfaCode?:
 }
 
 async function loginWithApiKey(opts: GlobalOptions, key: string) {
-  const client = createClient({ baseUrl: apiUrl(opts), apiKey: key });
+  const client = (await sdk()).createClient({ baseUrl: apiUrl(opts), apiKey: key });
   const exchange = await spin("Exchanging API key", () => client.http.exchangeApiKey());
   if (exchange.error) throw fromApiError(exchange.error, "login failed");
   const principal = client.agentId ? `agent ${client.agentId}` : `API key ${mask(key)}`;
@@ -92,7 +92,7 @@ export function registerAuth(program: Command) {
         const key = typeof o.apiKey === "string" ? o.apiKey : (await ask("API key: ", { hidden: true })).trim();
         return loginWithApiKey(g, key);
       }
-      const client = anonymousClient(g);
+      const client = await anonymousClient(g);
       if (o.email) return loginWithPassword(client, o.email, o.mfaCode);
       return loginWithDevice(g, client, o.mfaCode);
     });
@@ -104,7 +104,7 @@ export function registerAuth(program: Command) {
       const g = cmd.optsWithGlobals() as GlobalOptions;
       const cfg = loadConfig();
       if (cfg.token) {
-        const client = createClient({ baseUrl: apiUrl(g, cfg), token: cfg.token });
+        const client = (await sdk()).createClient({ baseUrl: apiUrl(g, cfg), token: cfg.token });
         const res = await spin("Revoking token", () => client.auth.logout());
         // An expired or already revoked token is as good as logged out; anything else is reported.
         if (res.error && res.error.status !== 401) note(`warning: could not revoke the token on the server: ${res.error.detail}`);
@@ -123,7 +123,7 @@ export function registerAuth(program: Command) {
     .description("Show who the current credentials belong to")
     .action(async (_o, cmd: Command) => {
       const g = cmd.optsWithGlobals() as GlobalOptions;
-      const client = authedClient(g);
+      const client = await authedClient(g);
       const me = await spin("Checking", () => client.auth.me());
       if (!me.error) {
         const { id, email, display_name, role, totp_enabled } = me.data;

@@ -21,7 +21,7 @@ function selection(cmd: Command) {
 /** Runs `argv` with the selected secrets added to its environment; exit code and signals pass through. */
 async function runWithSecrets(argv: string[], o: { prefix: string[]; bundle: string[] }, cmd: Command) {
   if (argv.length === 0) throw new CliError("no command given: 1claw run [--prefix p] [--bundle path] -- <command> [args…]", EXIT.usage);
-  const vars = await collectEnv(authedClient(g(cmd)), vaultId(g(cmd)), { prefixes: o.prefix, bundles: o.bundle });
+  const vars = await collectEnv(await authedClient(g(cmd)), vaultId(g(cmd)), { prefixes: o.prefix, bundles: o.bundle });
   const { spawn } = await import("node:child_process");
   const child = spawn(argv[0], argv.slice(1), { stdio: "inherit", env: { ...process.env, ...vars } });
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
@@ -61,7 +61,7 @@ export function registerEnv(program: Command) {
     .description("Write the vault's secrets as a .env file (stdout, or -o file with mode 0600)")
     .option("-o, --output <file>", "write to this file instead of stdout")
     .action(async (o, cmd: Command) => {
-      const vars = await collectEnv(authedClient(g(cmd)), vaultId(g(cmd)), { prefixes: o.prefix, bundles: o.bundle });
+      const vars = await collectEnv(await authedClient(g(cmd)), vaultId(g(cmd)), { prefixes: o.prefix, bundles: o.bundle });
       if (formatFrom(g(cmd)) === "json" && !o.output) return printJson(vars);
       const text = toDotenv(vars);
       if (!o.output) return void process.stdout.write(text);
@@ -88,7 +88,7 @@ export function registerEnv(program: Command) {
       const vars = await parseDotenv(text);
       const keys = Object.keys(vars);
       if (keys.length === 0) throw new CliError(`${source} has no variables`, EXIT.usage);
-      const client = authedClient(g(cmd));
+      const client = await authedClient(g(cmd));
       const vault = vaultId(g(cmd));
       if (o.bundle) {
         const m = await call("Storing bundle", () => client.secrets.set(vault, o.bundle, toDotenv(vars), { type: "env_bundle" }));

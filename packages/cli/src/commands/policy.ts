@@ -44,7 +44,7 @@ export function registerPolicy(program: Command) {
     .command("list")
     .description("List the vault's policies")
     .action(async (_o, cmd: Command) => {
-      const res = await call("Loading policies", () => authedClient(g(cmd)).access.listGrants(vaultId(g(cmd))));
+      const res = await call("Loading policies", async () => (await authedClient(g(cmd))).access.listGrants(vaultId(g(cmd))));
       printRows(formatFrom(g(cmd)), (res.policies ?? []) as any[], COLUMNS);
     });
 
@@ -59,7 +59,7 @@ export function registerPolicy(program: Command) {
     .option("--expires-at <iso>", "policy expiry (ISO 8601)")
     .action(async (o, cmd: Command) => {
       if (!!o.agent === !!o.user) throw new CliError("pass exactly one of --agent <id> or --user <id>", EXIT.usage);
-      const client = authedClient(g(cmd));
+      const client = await authedClient(g(cmd));
       const vault = vaultId(g(cmd));
       const opts = { path: o.path, conditions: o.conditions, expires_at: o.expiresAt };
       const p = await call("Creating policy", () =>
@@ -80,7 +80,7 @@ export function registerPolicy(program: Command) {
       if (o.conditions) body.conditions = o.conditions;
       if (o.expiresAt) body.expires_at = o.expiresAt;
       if (Object.keys(body).length === 0) throw new CliError("nothing to update: pass --permissions, --conditions or --expires-at", EXIT.usage);
-      const p = await call("Updating policy", () => authedClient(g(cmd)).access.update(vaultId(g(cmd)), id, body));
+      const p = await call("Updating policy", async () => (await authedClient(g(cmd))).access.update(vaultId(g(cmd)), id, body));
       printObject(formatFrom(g(cmd)), p as any);
     });
 
@@ -89,7 +89,7 @@ export function registerPolicy(program: Command) {
     .alias("revoke")
     .description("Delete a policy; access stops on the next request")
     .action(async (id: string, _o, cmd: Command) => {
-      await call("Deleting policy", () => authedClient(g(cmd)).access.revoke(vaultId(g(cmd)), id));
+      await call("Deleting policy", async () => (await authedClient(g(cmd))).access.revoke(vaultId(g(cmd)), id));
       note(`Deleted policy ${id}`);
     });
 }

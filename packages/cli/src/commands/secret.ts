@@ -88,7 +88,7 @@ export function registerSecret(program: Command) {
     .description("List secrets (metadata only, never values)")
     .option("--prefix <prefix>", "only paths starting with this")
     .action(async (o, cmd: Command) => {
-      const res = await call("Loading secrets", () => authedClient(g(cmd)).secrets.list(vaultId(g(cmd)), o.prefix));
+      const res = await call("Loading secrets", async () => (await authedClient(g(cmd))).secrets.list(vaultId(g(cmd)), o.prefix));
       printRows(formatFrom(g(cmd)), (res.secrets ?? []) as any[], META_COLUMNS);
     });
 
@@ -99,7 +99,7 @@ export function registerSecret(program: Command) {
     .option("--cmek-key-file <file>", "decrypt a CMEK-encrypted value with this key (32 bytes: base64, hex or raw)")
     .action(async (path: string, o, cmd: Command) => {
       const key = o.cmekKeyFile ? readCmekKey(o.cmekKeyFile) : undefined;
-      const s = await call("Reading secret", () => authedClient(g(cmd)).secrets.get(vaultId(g(cmd)), path, { version: o.version }));
+      const s = await call("Reading secret", async () => (await authedClient(g(cmd))).secrets.get(vaultId(g(cmd)), path, { version: o.version }));
       if (s.cmek_encrypted && key) {
         try {
           s.value = await cmekDecrypt(key, s.value);
@@ -130,7 +130,7 @@ export function registerSecret(program: Command) {
       .action(async (path: string, arg: string | undefined, o, cmd: Command) => {
         const key = o.cmekKeyFile ? readCmekKey(o.cmekKeyFile) : undefined;
         let value = await valueFrom(arg, o.file);
-        const client = authedClient(g(cmd));
+        const client = await authedClient(g(cmd));
         const vault = vaultId(g(cmd));
         if (key) {
           await checkCmekVault(client, vault, key, o.cmekKeyFile);
@@ -151,7 +151,7 @@ export function registerSecret(program: Command) {
     .action(async (path: string, o, cmd: Command) => {
       const vault = vaultId(g(cmd));
       await confirm(`Delete secret ${path}?`, o.yes);
-      await call("Deleting secret", () => authedClient(g(cmd)).secrets.delete(vault, path));
+      await call("Deleting secret", async () => (await authedClient(g(cmd))).secrets.delete(vault, path));
       note(`Deleted ${path}`);
     });
 
@@ -160,7 +160,7 @@ export function registerSecret(program: Command) {
     .description("Show a secret's metadata without reading its value (no access counted)")
     .option("--version <n>", "a specific version", positiveInt)
     .action(async (path: string, o, cmd: Command) => {
-      const m = await call("Loading metadata", () => authedClient(g(cmd)).secrets.describe(vaultId(g(cmd)), path, { version: o.version }));
+      const m = await call("Loading metadata", async () => (await authedClient(g(cmd))).secrets.describe(vaultId(g(cmd)), path, { version: o.version }));
       printObject(formatFrom(g(cmd)), m as any);
     });
 
@@ -168,7 +168,7 @@ export function registerSecret(program: Command) {
     .command("versions <path>")
     .description("List a secret's versions (metadata only)")
     .action(async (path: string, _o, cmd: Command) => {
-      const res = await call("Loading versions", () => authedClient(g(cmd)).secrets.versions(vaultId(g(cmd)), path));
+      const res = await call("Loading versions", async () => (await authedClient(g(cmd))).secrets.versions(vaultId(g(cmd)), path));
       printRows(formatFrom(g(cmd)), res.versions as any[], META_COLUMNS);
     });
 }

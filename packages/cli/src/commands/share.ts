@@ -48,7 +48,7 @@ export function registerShare(program: Command) {
     .option("--passphrase <text>", "passphrase the recipient must send (link shares)")
     .option("--vault <id>", "vault id (env ONECLAW_VAULT_ID, or `vault link`)")
     .action(async (path: string, o, cmd: Command) => {
-      const client = authedClient(g(cmd));
+      const client = await authedClient(g(cmd));
       const vault = vaultId(g(cmd));
       const meta = await call("Looking up secret", () => client.secrets.describe(vault, path));
       const body: CreateShareRequest = { ...o.to, expires_at: o.expires };
@@ -63,7 +63,7 @@ export function registerShare(program: Command) {
     .description("Shares you created (or, with --inbound, shares sent to you)")
     .option("--inbound", "shares sent to you")
     .action(async (o, cmd: Command) => {
-      const client = authedClient(g(cmd));
+      const client = await authedClient(g(cmd));
       const res = await call("Loading shares", () => (o.inbound ? client.sharing.listInbound() : client.sharing.listOutbound()));
       printRows(formatFrom(g(cmd)), (res.shares ?? []) as any[], COLUMNS);
     });
@@ -77,7 +77,7 @@ export function registerShare(program: Command) {
       .command(`${verb} <share-id>`)
       .description(verb === "revoke" ? "Revoke a share you created" : `${verb[0].toUpperCase()}${verb.slice(1)} a share sent to you`)
       .action(async (id: string, _o, cmd: Command) => {
-        await call(`${done.slice(0, -1)}ing share`, () => authedClient(g(cmd)).sharing[verb](id));
+        await call(`${done.slice(0, -1)}ing share`, async () => (await authedClient(g(cmd))).sharing[verb](id));
         note(`${done} share ${id}`);
       });
   }

@@ -20,7 +20,7 @@ export function registerVault(program: Command) {
     .command("list")
     .description("List vaults")
     .action(async (_o, cmd: Command) => {
-      const res = await call("Loading vaults", () => authedClient(g(cmd)).vaults.list());
+      const res = await call("Loading vaults", async () => (await authedClient(g(cmd))).vaults.list());
       printRows(formatFrom(g(cmd)), (res.vaults ?? []) as any[], COLUMNS);
     });
 
@@ -30,7 +30,7 @@ export function registerVault(program: Command) {
     .option("--description <text>", "description")
     .option("--link", "also make it the default vault (like `vault link`)")
     .action(async (name: string, o, cmd: Command) => {
-      const v = await call("Creating vault", () => authedClient(g(cmd)).vaults.create({ name, description: o.description }));
+      const v = await call("Creating vault", async () => (await authedClient(g(cmd))).vaults.create({ name, description: o.description }));
       if (o.link) updateConfig((c) => (c["default-vault"] = v.id));
       printObject(formatFrom(g(cmd)), v as any);
     });
@@ -39,7 +39,7 @@ export function registerVault(program: Command) {
     .command("get <id>")
     .description("Show a vault (including CMEK status)")
     .action(async (id: string, _o, cmd: Command) => {
-      const v = await call("Loading vault", () => authedClient(g(cmd)).vaults.get(id));
+      const v = await call("Loading vault", async () => (await authedClient(g(cmd))).vaults.get(id));
       printObject(formatFrom(g(cmd)), { ...v, cmek_enabled: v.cmek_enabled ?? false } as any);
     });
 
@@ -49,7 +49,7 @@ export function registerVault(program: Command) {
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .action(async (id: string, o, cmd: Command) => {
       await confirm(`Delete vault ${id} and all its secrets?`, o.yes);
-      await call("Deleting vault", () => authedClient(g(cmd)).vaults.delete(id));
+      await call("Deleting vault", async () => (await authedClient(g(cmd))).vaults.delete(id));
       updateConfig((c) => {
         if (c["default-vault"] === id) delete c["default-vault"];
       });
@@ -60,7 +60,7 @@ export function registerVault(program: Command) {
     .command("link <id>")
     .description("Make <id> the default vault for secret, env, run, policy and share commands")
     .action(async (id: string, _o, cmd: Command) => {
-      const v = await call("Checking vault", () => authedClient(g(cmd)).vaults.get(id));
+      const v = await call("Checking vault", async () => (await authedClient(g(cmd))).vaults.get(id));
       updateConfig((c) => (c["default-vault"] = v.id));
       note(`Default vault: ${v.name} (${v.id})`);
     });

@@ -68,19 +68,20 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const policies = new PolicyService(ctx);
   const vaults = new VaultService(ctx, policies);
   const secrets = new SecretService(ctx, vaults, policies);
-  const agents = new AgentService(ctx, { vaults, secrets, policies });
+  const agents = new AgentService(ctx, { vaults, secrets, policies, auth });
   await agents.init();
+  // rate limits first and IP rules before usage metering: the order of the request pipeline (behaviour notes §2.1)
   const rateLimits = new RateLimitService(ctx);
   await rateLimits.init();
   const org = new OrgService(ctx, auth, vaults);
   const security = new SecurityService(ctx);
-  const sharing = new SharingService(ctx, secrets, org, auth, rateLimits);
+  const sharing = new SharingService(ctx, agents, secrets, org, auth, rateLimits);
   const apiKeys = new ApiKeyService(ctx, auth);
   const mfa = new MfaService(ctx, auth);
   await mfa.init();
   const device = new DeviceService(ctx, auth);
   const oidcLogin = new OidcLoginService(ctx, auth);
-  const billing = new BillingService(ctx, vaults, secrets);
+  const billing = new BillingService(ctx, vaults, secrets, agents);
   const admin = new AdminService(ctx, auth, billing);
   await admin.init();
   const chains = new ChainService(ctx);

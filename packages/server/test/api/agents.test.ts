@@ -328,3 +328,27 @@ describe("vault listing for agents", () => {
     expect((await t.req("GET", `/v1/vaults/${v}/secrets/a/one`, { token })).status).toBe(403);
   });
 });
+
+describe("account deletion", () => {
+  it("the last user leaving deletes the org's agents; a deleted user's policies go with them", async () => {
+    const solo = await t.signup();
+    const r = await create({}, solo.token);
+    const token = await tokenFor(r.body.api_key);
+    expect((await t.req("GET", "/v1/agents/me", { token })).status).toBe(200);
+    const memberId = uuid();
+    await rawSql(t, "INSERT INTO users (id, org_id, email, password_hash, role, auth_method, email_verified, marketing_emails, totp_enabled, is_platform_admin, created_at) VALUES ($1,$2,$3,NULL,'member','password',1,0,0,0,$4)", [
+      memberId,
+      human.orgId,
+      `gone-${memberId}@example.com`,
+      new Date().toISOString(),
+    ]);
+    const memberToken = (await t.services.auth.issueUserToken({ id: memberId, org_id: human.orgId })).access_token;
+    await t.req("POST", `/v1/vaults/${vaultId}/policies`, { token: human.token, body: { secret_path_pattern: "**", principal_type: "user", principal_id: memberId, permissions: ["read"] } });
+    expect((await t.req("DELETE", "/v1/auth/me", { token: memberToken, body: { confirmation: "DELETE MY ACCOUNT" } })).status).toBe(204);
+    expect((await rawSql(t, "SELECT id FROM policies WHERE principal_id = $1", [memberId])).length).toBe(0);
+    expect((await t.req("DELETE", "/v1/auth/me", { token: solo.token, body: { confirmation: "DELETE MY ACCOUNT" } })).status).toBe(204);
+    expect((await t.req("POST", "/v1/auth/agent-token", { body: { api_key: r.body.api_key } })).status).toBe(401);
+    await new Promise((res) => setTimeout(res, 300));
+    expect((await t.req("GET", "/v1/agents/me", { token })).status).toBe(401);
+  });
+});

@@ -82,6 +82,22 @@ describe("personal API keys", () => {
     expect(r.status).toBe(403);
   });
 
+  it("a scoped key (and the token exchanged for it) reaches only the paths its scopes cover, even for the vault owner", async () => {
+    const u = await t.signup();
+    const v = (await t.req("POST", "/v1/vaults", { token: u.token, body: { name: "scoped" } })).body;
+    for (const path of ["prod/db", "dev/db"]) await t.req("PUT", `/v1/vaults/${v.id}/secrets/${path}`, { token: u.token, body: { value: "x" } });
+    const { api_key } = await createKey(u.token, { name: "prod-only", scopes: ["prod/**"] });
+    const exchanged = (await t.req("POST", "/v1/auth/api-key-token", { body: { api_key } })).body.access_token;
+    for (const token of [api_key, exchanged]) {
+      expect((await t.req("GET", `/v1/vaults/${v.id}/secrets/prod/db`, { token })).status).toBe(200);
+      expect((await t.req("GET", `/v1/vaults/${v.id}/secrets/dev/db`, { token })).status).toBe(403);
+      expect((await t.req("PUT", `/v1/vaults/${v.id}/secrets/dev/new`, { token, body: { value: "y" } })).status).toBe(403);
+      expect((await t.req("GET", `/v1/vaults/${v.id}/secrets`, { token })).body.secrets.map((s: any) => s.path)).toEqual(["prod/db"]);
+    }
+    const { api_key: full } = await createKey(u.token, { name: "full" });
+    expect((await t.req("GET", `/v1/vaults/${v.id}/secrets/dev/db`, { token: full })).status).toBe(200);
+  });
+
   it("rejects bad input with the field named", async () => {
     const u = await t.signup();
     const cases: Array<[unknown, string]> = [

@@ -19,8 +19,16 @@ const EXTRA_OPERATIONS: Record<string, string> = {
   "GET /.well-known/jwks.json": "standard JWKS form of /v1/auth/jwt-public-key",
   "POST /v1/org/invites/accept": "accepting an org invitation (issue 5: the reference sends invites but has no accept step)",
 };
+/** Deliberate differences from the reference, each with its reason; an entry that no longer occurs fails too. */
+const KNOWN_DEVIATIONS: Record<string, string> = {
+  'POST /v1/auth/agent-token request: required [] ≠ reference ["agent_id","api_key"]':
+    "DESIGN decision 2: the key alone finds its agent; mtls and oidc_client_credentials agents send no api_key",
+  "POST /v1/agents/enroll: public=true ≠ reference public=false": "the reference describes enrollment as a public endpoint but omits security: []",
+};
 /** Served but not part of the API document. */
 const HIDDEN_ROUTES = ["GET /v1/openapi.json", "GET /openapi.json", "GET /metrics"];
+// The CLI device-login approval page (HTML, script, style).
+HIDDEN_ROUTES.push("GET /cli/verify", "GET /cli/verify.js", "GET /cli/verify.css");
 
 const REFERENCE_NAME = "1claw-openapi-v0.13.0.yaml";
 function referencePath(): string {
@@ -176,7 +184,8 @@ describe("OpenAPI document", () => {
       problems.push(...compareOperation(key, refOp, ourOp, ref, ours));
     }
     for (const key of Object.keys(EXTRA_OPERATIONS)) if (!seen.has(key)) problems.push(`${key}: in EXTRA_OPERATIONS but not served`);
-    expect(problems).toEqual([]);
+    for (const d of Object.keys(KNOWN_DEVIATIONS)) if (!problems.includes(d)) problems.push(`${d}: in KNOWN_DEVIATIONS but no longer differs`);
+    expect(problems.filter((p) => !KNOWN_DEVIATIONS[p])).toEqual([]);
   });
 
   it("the comparison itself catches divergences (a test that cannot fail is a defect)", () => {

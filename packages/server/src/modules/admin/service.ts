@@ -63,6 +63,7 @@ export class AdminService {
       await this.store.putSetting(trx, row);
       audit({ orgId: p.orgId, action: "admin.setting_update", actorId: actorId(p), actorType: "user", resourceType: "setting", resourceId: key, details: { key, value }, ip });
     });
+    await this.load();
     await this.ctx.bus.publish(SETTINGS_TOPIC, key);
     return row;
   }
@@ -72,6 +73,7 @@ export class AdminService {
       if (!(await this.store.deleteSetting(trx, key))) throw notFound("Setting not found");
       audit({ orgId: p.orgId, action: "admin.setting_delete", actorId: actorId(p), actorType: "user", resourceType: "setting", resourceId: key, details: { key }, ip });
     });
+    await this.load();
     await this.ctx.bus.publish(SETTINGS_TOPIC, key);
   }
 

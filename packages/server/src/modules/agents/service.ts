@@ -9,9 +9,10 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTVerifyGetKey } from "
 import type { AppContext } from "../../context.js";
 import { ApiKeyHasher, keyPrefix } from "../../crypto/api-keys.js";
 import type { TokenClaims } from "../../crypto/tokens.js";
+import type { AuthService } from "../auth/service.js";
 import { ApiError, forbidden, invalidField, notFound, tooManyRequests, unauthorized } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
-import { bit, nowIso } from "../../store/db.js";
+import { bit, nowIso, type Tx } from "../../store/db.js";
 import { NO_ORG } from "../audit/service.js";
 import { globProblem } from "../policies/glob.js";
 import type { PolicyService, PrincipalDirectory } from "../policies/service.js";
@@ -22,6 +23,8 @@ import { generateIdentityKeys } from "./identity-keys.js";
 import { AgentStore, type AgentRow } from "./store.js";
 
 const AGENT_TOPIC = "agent.changed";
+/** "<agent id> <creator user id>": lets every replica know who may open an agent-created vault. */
+const CREATED_TOPIC = "agent.created";
 export const AGENT_KEYS_VAULT = "__agent-keys";
 const ENROLL_COOLDOWN_MS = 10 * 60 * 1000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -73,6 +76,8 @@ function issuerProblem(raw: string): string | null {
 
 export class AgentService implements PrincipalDirectory {
   readonly store: AgentStore;
+  /** Checks before an agent is created (tier limits), inside the creating transaction. */
+  readonly hooks = { beforeCreate: [] as Array<(trx: Tx, p: Principal) => Promise<void>> };
   private readonly cache = new Map<string, AgentState>();
   private readonly creators = new Map<string, string>();
   private readonly touched = new Map<string, number>();
@@ -81,13 +86,32 @@ export class AgentService implements PrincipalDirectory {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly deps: { vaults: VaultService; secrets: SecretService; policies: PolicyService },
+    private readonly deps: { vaults: VaultService; secrets: SecretService; policies: PolicyService; auth: AuthService },
   ) {
     this.store = new AgentStore(ctx.db);
     ctx.authenticator.onTokenType("agent", (claims) => this.resolveToken(claims as AgentClaims));
     ctx.bus.subscribe(AGENT_TOPIC, (id) => this.cache.delete(id));
+    ctx.bus.subscribe(CREATED_TOPIC, (data) => {
+      const [id, createdBy] = data.split(" ");
+      if (id && createdBy) this.creators.set(id, createdBy);
+    });
     deps.secrets.readGuards.push((p, _vault, secret) => this.intentsGuard(p, secret.type));
     deps.policies.bind(deps.vaults, this);
+    deps.auth.onUserDeleted((trx, user, orgDeleted) => this.userDeleted(trx, user.id, user.org_id, orgDeleted));
+  }
+
+  /**
+   * A deleted user's policies go with them; when the org's last user leaves, its agents are
+   * deleted too (nobody is left to manage them). Caches are told after the commit has had time
+   * to land, since this runs inside the account deletion's transaction.
+   */
+  private async userDeleted(trx: Tx, userId: string, orgId: string, orgDeleted: boolean) {
+    await this.deps.policies.forgetPrincipal(trx, "user", userId);
+    if (!orgDeleted) return;
+    const now = nowIso();
+    const ids = await this.store.idsByOrgIn(trx, orgId);
+    for (const id of ids) await this.store.update(trx, id, { is_active: 0, deleted_at: now, updated_at: now, api_key_hash: null });
+    setTimeout(() => ids.forEach((id) => void this.changed(id).catch(() => undefined)), 200).unref();
   }
 
   async init() {
@@ -289,22 +313,27 @@ export class AgentService implements PrincipalDirectory {
       updated_at: now,
       last_active_at: null,
     };
-    // Private halves first: an agent never exists without its identity keys stored.
+    // Limits first (nothing stored if refused), then the private halves: an agent never exists without its identity keys stored.
+    await this.ctx.uow.run(async ({ trx }) => {
+      for (const check of this.hooks.beforeCreate) await check(trx, p);
+    });
     await this.storeIdentityKeys(p.orgId, id, keys, ip);
     await this.ctx.uow.run(async ({ trx, audit }) => {
+      for (const check of this.hooks.beforeCreate) await check(trx, p);
       await this.store.insert(trx, row);
       audit({
         orgId: p.orgId,
         action: opts.audit ?? "agent.register",
-        actorId: opts.createdBy ? `user:${opts.createdBy}` : actorId(p),
-        actorType: "user",
+        // A self-enrolled agent registered itself; otherwise the calling human did.
+        actorId: opts.createdBy ? `agent:${id}` : actorId(p),
+        actorType: opts.createdBy ? "agent" : p.type,
         resourceType: "agent",
         resourceId: id,
         details: { name: row.name, auth_method: row.auth_method, vault_ids: vaultIds },
         ip,
       });
     });
-    this.creators.set(id, row.created_by);
+    await this.ctx.bus.publish(CREATED_TOPIC, `${id} ${row.created_by}`);
     return { agent: row, apiKey };
   }
 

@@ -75,6 +75,10 @@ export class AgentStore {
     return this.db.selectFrom("agents").selectAll().where("org_id", "=", orgId).where("deleted_at", "is", null).orderBy("created_at").orderBy("id").execute();
   }
 
+  async idsByOrgIn(trx: Tx, orgId: string): Promise<string[]> {
+    return (await this.tx(trx).selectFrom("agents").select("id").where("org_id", "=", orgId).where("deleted_at", "is", null).execute()).map((r) => r.id);
+  }
+
   creators() {
     return this.db.selectFrom("agents").select(["id", "created_by"]).execute();
   }

@@ -1,4 +1,6 @@
 import {
+  CheckoutUrlResponse,
+  PortalUrlResponse,
   CreditBalanceResponse,
   CreditTransactionsListResponse,
   CreditTransactionsQuery,
@@ -57,9 +59,9 @@ export function billingRoutes(app: FastifyInstance, { billing }: Services) {
     if (req.principal) humanOf(req as never);
     throw paymentsNotConfigured();
   };
-  r.post("/v1/billing/subscribe", { schema: { tags, operationId: "billingSubscribe", body: SubscribeRequest } }, notConfigured);
-  r.post("/v1/billing/portal", { schema: { tags, operationId: "billingPortal", body: NoBody } }, notConfigured);
-  r.post("/v1/billing/credits/topup", { schema: { tags, operationId: "billingCreditTopup", body: TopupRequest } }, notConfigured);
+  r.post("/v1/billing/subscribe", { schema: { tags, operationId: "billingSubscribe", body: SubscribeRequest, response: { 200: CheckoutUrlResponse } } }, notConfigured);
+  r.post("/v1/billing/portal", { schema: { tags, operationId: "billingPortal", body: NoBody, response: { 200: PortalUrlResponse } } }, notConfigured);
+  r.post("/v1/billing/credits/topup", { schema: { tags, operationId: "billingCreditTopup", body: TopupRequest, response: { 200: CheckoutUrlResponse } } }, notConfigured);
   r.post(
     "/v1/billing/webhooks",
     { config: { auth: "public" }, schema: { tags, operationId: "billingWebhook", security: [], body: z.unknown() } },

@@ -4,6 +4,7 @@ import type { AppContext } from "../../context.js";
 import { ApiError, forbidden, limitExceeded, notFound } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
 import { nowIso, type Tx } from "../../store/db.js";
+import type { AgentService } from "../agents/service.js";
 import type { SecretService } from "../secrets/service.js";
 import type { VaultService } from "../vaults/service.js";
 import { BillingStore, type UsageEventRow } from "./store.js";
@@ -13,6 +14,9 @@ const BILLING_TOPIC = "org.billing.changed";
 /** How long a cached monthly count from the database is trusted (other replicas' requests). */
 const COUNT_TTL_MS = 5000;
 const MAX_BUFFERED_EVENTS = 5000;
+/** Per-request usage events are kept this long (monthly totals are kept for good). */
+const EVENT_RETENTION_MS = 90 * 86400_000;
+const PRUNE_EVERY_MS = 3600_000;
 
 interface OrgPlan {
   tier: Tier;
@@ -50,17 +54,23 @@ export class BillingService {
   private pending = new Map<string, { month: string; requests: number }>();
   private events: UsageEventRow[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private lastPrune = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly ctx: AppContext,
     vaults: VaultService,
     secrets: SecretService,
+    agents: AgentService,
   ) {
     this.store = new BillingStore(ctx.db);
     ctx.bus.subscribe(BILLING_TOPIC, (orgId) => this.plans.delete(orgId));
-    vaults.hooks.beforeCreate.push((trx, p) => this.checkLimit(trx, p.orgId, "vaults"));
-    secrets.beforeCreate.push((trx, p) => this.checkLimit(trx, p.orgId, "secrets"));
+    // System-owned storage (the agents' `__agent-keys` vault) is not the customer's and is not limited.
+    const customer = (p: Principal) => p.type === "user" || p.type === "agent";
+    vaults.hooks.beforeCreate.push(async (trx, p) => (customer(p) ? this.checkLimit(trx, p.orgId, "vaults") : undefined));
+    secrets.beforeCreate.push(async (trx, p, vault) => (customer(p) && vault.created_by_type !== "system" ? this.checkLimit(trx, p.orgId, "secrets") : undefined));
+    agents.hooks.beforeCreate.push((trx, p) => this.checkLimit(trx, p.orgId, "agents"));
+    this.counters.agents = async (orgId) => (await agents.store.listByOrg(orgId)).length;
     ctx.hooks.afterAuth.push((req, reply) => this.meter(req, reply));
     ctx.hooks.onResponse.push(async (req, reply) => this.record(req, reply));
     this.timer = setInterval(() => void this.flush().catch((e) => ctx.log.warn({ err: e }, "usage flush failed")), ctx.config.usageFlushMs);
@@ -71,10 +81,11 @@ export class BillingService {
     return this.ctx.config.billingEnabled;
   }
 
-  async plan(orgId: string): Promise<OrgPlan> {
+  /** An org's plan, cached; inside a transaction pass it (SQLite has one connection). */
+  async plan(orgId: string, trx?: Tx): Promise<OrgPlan> {
     const hit = this.plans.get(orgId);
     if (hit) return hit;
-    const row = await this.store.org(orgId);
+    const row = await this.store.org(orgId, trx);
     if (!row) throw notFound("Organization not found");
     const plan: OrgPlan = {
       tier: isTier(row.billing_tier) ? row.billing_tier : "free",
@@ -97,14 +108,15 @@ export class BillingService {
     return { ...base, requests };
   }
 
-  async checkLimit(trx: Tx, orgId: string, resource: "vaults" | "secrets" | "agents", countAgents?: (trx: Tx) => Promise<number>) {
+  async checkLimit(trx: Tx, orgId: string, resource: "vaults" | "secrets" | "agents") {
     if (!this.enforced) return;
-    const plan = await this.plan(orgId);
+    const plan = await this.plan(orgId, trx);
     const limit = this.limits(plan)[resource];
     if (limit === null) return;
     await this.store.lockOrg(trx, orgId, this.ctx.store.dialect);
+    // SecretService checks after inserting the new path's row, so that row is not counted as existing.
     const used =
-      resource === "vaults" ? await this.store.countVaults(trx, orgId) : resource === "secrets" ? await this.store.countSecrets(trx, orgId) : await countAgents!(trx);
+      resource === "vaults" ? await this.store.countVaults(trx, orgId) : resource === "secrets" ? (await this.store.countSecrets(trx, orgId)) - 1 : await this.store.countAgents(trx, orgId);
     if (used >= limit) {
       const noun = { vaults: "Vault", secrets: "Secret", agents: "Agent" }[resource];
       throw limitExceeded(`${noun} limit reached (${used}/${limit} on ${plan.tier} tier). Upgrade your plan for more.`);
@@ -187,10 +199,23 @@ export class BillingService {
       this.pending = new Map();
       this.events = [];
       const counters = [...pending].map(([orgId, v]) => ({ orgId, month: v.month, requests: v.requests }));
+      // Move the counts into the cached base first, so used() never misses requests being written.
+      const moveToBase = (sign: 1 | -1) => {
+        for (const c of counters) {
+          const cached = this.counts.get(c.orgId);
+          if (cached && cached.month === c.month) cached.base += sign * c.requests;
+        }
+      };
+      moveToBase(1);
       try {
         await this.store.flush(counters, events);
+        if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+          this.lastPrune = Date.now();
+          await this.store.pruneEvents(new Date(Date.now() - EVENT_RETENTION_MS).toISOString());
+        }
       } catch (e) {
         // Keep the counts for the next attempt rather than lose them.
+        moveToBase(-1);
         for (const c of counters) {
           const p = this.pending.get(c.orgId);
           if (p && p.month === c.month) p.requests += c.requests;
@@ -198,10 +223,6 @@ export class BillingService {
         }
         this.events.unshift(...events.slice(0, MAX_BUFFERED_EVENTS));
         throw e;
-      }
-      for (const c of counters) {
-        const cached = this.counts.get(c.orgId);
-        if (cached && cached.month === c.month) cached.base += c.requests;
       }
     });
     this.flushing = run.catch(() => undefined);

@@ -35,8 +35,9 @@ export type BillingTables = {
     created_at: string;
   };
   /** Read-only here: counted for resource limits. */
-  vaults: { id: string; org_id: string };
+  vaults: { id: string; org_id: string; created_by_type: string };
   secrets: { id: string; vault_id: string; deleted_at: string | null };
+  agents: { id: string; org_id: string; deleted_at: string | null };
 };
 export type OrgBillingRow = BillingTables["org_billing"];
 export type UsageEventRow = BillingTables["usage_events"];
@@ -50,8 +51,8 @@ export class BillingStore {
     this.db = db.withTables<BillingTables>();
   }
 
-  org(orgId: string) {
-    return this.db
+  org(orgId: string, trx?: Tx) {
+    return ((trx as unknown as BDb | undefined) ?? this.db)
       .selectFrom("orgs")
       .leftJoin("org_billing", "org_billing.org_id", "orgs.id")
       .select(["orgs.id", "orgs.billing_tier", "org_billing.free_tier_override", "org_billing.is_sponsored", "org_billing.overage_method", "org_billing.billing_interval", "org_billing.period_end"])
@@ -90,12 +91,22 @@ export class BillingStore {
     });
   }
 
+  pruneEvents(before: string) {
+    return this.db.deleteFrom("usage_events").where("created_at", "<", before).execute();
+  }
+
   history(orgId: string, limit: number) {
     return this.db.selectFrom("usage_events").selectAll().where("org_id", "=", orgId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
   }
 
   async countVaults(trx: Tx | Db, orgId: string) {
-    return count(await (trx as unknown as BDb).selectFrom("vaults").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).executeTakeFirst());
+    return count(await (trx as unknown as BDb).selectFrom("vaults").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).where("created_by_type", "!=", "system").executeTakeFirst());
+  }
+
+  async countAgents(trx: Tx | Db, orgId: string) {
+    return count(
+      await (trx as unknown as BDb).selectFrom("agents").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).where("deleted_at", "is", null).executeTakeFirst(),
+    );
   }
 
   async countSecrets(trx: Tx | Db, orgId: string) {
@@ -105,6 +116,7 @@ export class BillingStore {
         .innerJoin("vaults", "vaults.id", "secrets.vault_id")
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .where("vaults.org_id", "=", orgId)
+        .where("vaults.created_by_type", "!=", "system")
         .where("secrets.deleted_at", "is", null)
         .executeTakeFirst(),
     );

@@ -60,7 +60,7 @@ export class ChainService {
     if (patch.is_testnet !== undefined) set.is_testnet = bit(patch.is_testnet as boolean);
     if (patch.is_enabled !== undefined) set.is_enabled = bit(patch.is_enabled as boolean);
     await this.ctx.uow.run(async ({ trx, audit }) => {
-      if (!(await this.store.byId(id))) throw notFound("Chain not found");
+      if (!(await this.store.byId(id, trx))) throw notFound("Chain not found");
       await this.store.update(trx, id, set);
       audit({ orgId: p.orgId, action: "admin.chain_update", actorId: actorId(p), actorType: "user", resourceType: "chain", resourceId: id, details: { fields: Object.keys(patch) }, ip });
     });

@@ -32,8 +32,8 @@ export class ChainStore {
     return q.orderBy("chain_id").execute();
   }
 
-  byId(id: string) {
-    return this.db.selectFrom("chains").selectAll().where("id", "=", id).executeTakeFirst();
+  byId(id: string, trx?: Tx) {
+    return ((trx as unknown as CDb | undefined) ?? this.db).selectFrom("chains").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
   byName(name: string) {

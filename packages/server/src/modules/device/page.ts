@@ -5,6 +5,7 @@ export const VERIFY_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Approve CLI login · oneclaw</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/cli/verify.css">
 <script src="/cli/verify.js" defer></script>
 </head>

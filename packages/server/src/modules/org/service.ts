@@ -137,7 +137,7 @@ export class OrgService {
       if (target.role === "owner" && actor.role !== "owner") throw forbidden("Only an owner can remove an owner");
       if (target.role === "owner") await this.keepAnOwner(trx, target, p.orgId);
       const personal = crypto.randomUUID();
-      await this.store.insertOrg(trx, { id: personal, name: `${target.display_name ?? target.email}'s org`, billing_tier: "enterprise", created_at: now });
+      await this.store.insertOrg(trx, { id: personal, name: `${target.display_name ?? target.email}'s org`, billing_tier: this.ctx.config.billingEnabled ? "free" : "enterprise", created_at: now });
       await this.leave(trx, target.id, p.orgId);
       await this.store.setMembership(trx, target.id, personal, "owner");
       audit({ orgId: p.orgId, action: "org.member_remove", actorId: actorId(p), actorType: "user", resourceType: "user", resourceId: target.id, details: { email: target.email, role: target.role }, ip });

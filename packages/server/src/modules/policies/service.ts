@@ -3,7 +3,7 @@ import { POLICY_PERMISSIONS, type CreatePolicyRequest, type PolicyConditions, ty
 import type { AppContext } from "../../context.js";
 import { badRequest, forbidden, invalidField, notFound } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
-import { nowIso } from "../../store/db.js";
+import { nowIso, type Tx } from "../../store/db.js";
 import type { VaultService } from "../vaults/service.js";
 import type { VaultRow } from "../vaults/store.js";
 import { compileConditions, validateConditions, type CompiledConditions } from "./conditions.js";
@@ -92,7 +92,8 @@ export class PolicyService {
   }
 
   private withinScopes(p: Principal, segments: readonly string[]): boolean {
-    if (p.type !== "agent" || !p.scopes?.length) return true;
+    // Agents' scopes and the scopes of personal API keys (1ck_) are both a ceiling.
+    if (!p.scopes?.length) return true;
     let matchers = this.scopeCache.get(p.scopes);
     if (!matchers) {
       matchers = p.scopes.filter((s) => globProblem(s) === null).map(compileGlob);
@@ -173,6 +174,12 @@ export class PolicyService {
 
   private changed(vaultId: string) {
     return this.ctx.bus.publish(POLICY_TOPIC, vaultId);
+  }
+
+  /** Removes every policy naming a principal that no longer exists (inside the deleting transaction). */
+  async forgetPrincipal(trx: Tx, type: "user" | "agent", id: string) {
+    const vaultIds = await this.store.deleteByPrincipal(trx, type, id);
+    if (vaultIds.length) setTimeout(() => vaultIds.forEach((v) => void this.changed(v).catch(() => undefined)), 200).unref();
   }
 
   // --- Management (routes /v1/vaults/{vault_id}/policies) ---

@@ -47,6 +47,12 @@ export class PolicyStore {
     return this.tx(trx).updateTable("policies").set(patch).where("id", "=", id).execute();
   }
 
+  /** Deletes a principal's policies; returns the vaults they were on. */
+  async deleteByPrincipal(trx: Tx, type: string, id: string): Promise<string[]> {
+    const rows = await this.tx(trx).deleteFrom("policies").where("principal_type", "=", type).where("principal_id", "=", id).returning("vault_id").execute();
+    return [...new Set(rows.map((r) => r.vault_id))];
+  }
+
   async delete(trx: Tx, vaultId: string, id: string): Promise<boolean> {
     const r = await this.tx(trx).deleteFrom("policies").where("vault_id", "=", vaultId).where("id", "=", id).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;

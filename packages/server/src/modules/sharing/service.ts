@@ -12,9 +12,11 @@ import type { SecretService } from "../secrets/service.js";
 import { cidrContains, parseCidr, parseClientIp } from "../security/cidr.js";
 import { ShareStore, type ShareListRow, type ShareRow } from "./store.js";
 
-/** What sharing needs to know about agents (provided by the agents module). */
+/** What sharing needs to know about agents (the agents module's service). */
 export interface AgentDirectory {
-  find(id: string): Promise<{ id: string; org_id: string; created_by: string | null; is_active: boolean } | undefined>;
+  exists(type: "agent", id: string, orgId: string): Promise<boolean>;
+  /** The human who created the agent. */
+  agentCreator(agentId: string): Promise<string | undefined>;
 }
 
 /** Wrong-passphrase guessing: at most 10 attempts at once per share, then one every 6 seconds. */
@@ -27,10 +29,10 @@ const PASSPHRASE_ATTEMPTS = { rate: 1 / 6, burst: 10 };
  */
 export class SharingService {
   readonly store: ShareStore;
-  agents?: AgentDirectory;
 
   constructor(
     private readonly ctx: AppContext,
+    private readonly agents: AgentDirectory,
     private readonly secrets: SecretService,
     private readonly org: OrgService,
     auth: AuthService,
@@ -41,6 +43,7 @@ export class SharingService {
     // An unverified address claims nothing; it claims at its first login, after verification.
     auth.signupHooks.push(async (user, ip) => void (user.email_verified && (await this.claim(user.email, user.id, ip))));
     org.memberLeftHooks.push((trx, userId, orgId) => this.memberLeft(trx, userId, orgId));
+    auth.onUserDeleted((trx, user) => this.memberLeft(trx, user.id, user.org_id));
   }
 
   async create(p: Principal, secretId: string, body: CreateShareRequest, ip: string) {
@@ -137,10 +140,10 @@ export class SharingService {
         return { id: u.id, type: "user", email: null };
       }
       case "agent": {
-        const a = await this.agents?.find(body.recipient_id!);
-        if (!a || a.org_id !== p.orgId || !a.is_active) throw notFound("Recipient not found");
-        if (p.type === "agent" && a.id === p.id) throw invalidField("recipient_id", "is yourself; you can already read this secret");
-        return { id: a.id, type: "agent", email: null };
+        const id = body.recipient_id!;
+        if (!(await this.agents.exists("agent", id, p.orgId))) throw notFound("Recipient not found");
+        if (p.type === "agent" && id === p.id) throw invalidField("recipient_id", "is yourself; you can already read this secret");
+        return { id, type: "agent", email: null };
       }
       case "external_email": {
         if (p.type !== "user") throw forbidden("Agents cannot create email shares");
@@ -150,9 +153,9 @@ export class SharingService {
       }
       case "creator": {
         if (p.type !== "agent") throw invalidField("recipient_type", "creator is for agents: it shares with the human who created the agent");
-        const self = await this.agents?.find(p.id);
-        const human = self?.created_by ? await this.org.userById(self.created_by) : undefined;
-        if (!human) throw new ApiError(409, "This agent has no human creator to share with");
+        const creator = await this.agents.agentCreator(p.id);
+        const human = creator ? await this.org.userById(creator) : undefined;
+        if (!human || human.org_id !== p.orgId) throw new ApiError(409, "This agent has no human creator in its organisation to share with");
         return { id: human.id, type: "user", email: null };
       }
       default:
@@ -168,6 +171,8 @@ export class SharingService {
   async access(shareId: string, authenticate: () => Promise<Principal>, passphrase: string | undefined, ip: string) {
     const share = await this.store.byId(shareId);
     if (!share || share.revoked_at || share.declined_at) throw notFound("Share not found");
+    // a deleted agent's shares end with it
+    if (share.created_by_type === "agent" && !(await this.agents.exists("agent", share.created_by, share.org_id))) throw notFound("Share not found");
     let reader: Principal | undefined;
     if (share.recipient_type !== "anyone_with_link") {
       reader = await authenticate();
@@ -225,7 +230,7 @@ export class SharingService {
   /** "Your share was accessed" to the human behind the share (an agent's creator for agent shares). */
   private async notifyCreator(share: ShareRow, path: string, count: number, ip: string) {
     let userId: string | null = share.created_by;
-    if (share.created_by_type === "agent") userId = (await this.agents?.find(share.created_by))?.created_by ?? null;
+    if (share.created_by_type === "agent") userId = (await this.agents.agentCreator(share.created_by)) ?? null;
     const user = userId ? await this.org.userById(userId) : undefined;
     if (!user) return;
     this.ctx.mailer.queue({
