@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import ipaddr from "ipaddr.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -88,6 +89,31 @@ function list(env: NodeJS.ProcessEnv, name: string): string[] {
   return (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+/** Browser origins (scheme://host[:port]); never the wildcard. */
+function origins(env: NodeJS.ProcessEnv, name: string): string[] {
+  return list(env, name).map((o) => {
+    let u: URL | undefined;
+    try {
+      u = new URL(o);
+    } catch {
+      /* reported below */
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || u.origin !== o.replace(/\/$/, "")) {
+      throw new ConfigError(name, `"${o}" is not an origin like https://app.example.com (no path, no wildcard)`);
+    }
+    return u.origin;
+  });
+}
+
+/** IP addresses or CIDR ranges. */
+function addresses(env: NodeJS.ProcessEnv, name: string): string[] {
+  return list(env, name).map((a) => {
+    const ok = a.includes("/") ? (() => { try { ipaddr.parseCIDR(a); return true; } catch { return false; } })() : ipaddr.isValid(a);
+    if (!ok) throw new ConfigError(name, `"${a}" is not an IP address or CIDR range`);
+    return a;
+  });
+}
+
 function parseMasterKey(raw: string | undefined): Buffer | undefined {
   if (raw === undefined || raw === "") return undefined;
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
@@ -145,8 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl,
     publicUrl: publicUrl.replace(/\/$/, ""),
     logLevel,
-    corsOrigins: list(env, "ONECLAW_CORS_ORIGINS"),
-    trustedProxies: list(env, "ONECLAW_TRUSTED_PROXIES"),
+    corsOrigins: origins(env, "ONECLAW_CORS_ORIGINS"),
+    trustedProxies: addresses(env, "ONECLAW_TRUSTED_PROXIES"),
     userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 900, 60, 86400 * 7),
     agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),
@@ -167,29 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPrefix: env.ONECLAW_RATE_LIMIT_PREFIX || "oneclaw:rl:",
     },
   };
-}
-
-/** ONECLAW_PKCS11_*: module path, token label, PIN (or PIN file) and the root key's label. */
-export function loadPkcs11Config(env: NodeJS.ProcessEnv): NonNullable<Config["pkcs11"]> {
-  const need = (name: string) => {
-    const v = env[name];
-    if (!v) throw new ConfigError(name, "is required when ONECLAW_KEY_PROVIDER=pkcs11");
-    return v;
-  };
-  const module = need("ONECLAW_PKCS11_MODULE");
-  const tokenLabel = need("ONECLAW_PKCS11_TOKEN_LABEL");
-  let pin = env.ONECLAW_PKCS11_PIN;
-  if (!pin && env.ONECLAW_PKCS11_PIN_FILE) {
-    try {
-      pin = fs.readFileSync(env.ONECLAW_PKCS11_PIN_FILE, "utf8").trim();
-    } catch (e) {
-      throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `cannot read ${env.ONECLAW_PKCS11_PIN_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `${env.ONECLAW_PKCS11_PIN_FILE} is empty`);
-  }
-  if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN", "is required when ONECLAW_KEY_PROVIDER=pkcs11 (or set ONECLAW_PKCS11_PIN_FILE)");
-  const keyLabel = env.ONECLAW_PKCS11_KEY_LABEL || "oneclaw-root";
-  return { module, tokenLabel, pin, keyLabel };
 }
 
 function readPem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
@@ -228,4 +231,27 @@ function oidcIssuer(raw: string | undefined): string {
     throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
   }
   return issuer.replace(/\/$/, "");
+}
+
+/** ONECLAW_PKCS11_*: module path, token label, PIN (or PIN file) and the root key's label. */
+export function loadPkcs11Config(env: NodeJS.ProcessEnv): NonNullable<Config["pkcs11"]> {
+  const need = (name: string) => {
+    const v = env[name];
+    if (!v) throw new ConfigError(name, "is required when ONECLAW_KEY_PROVIDER=pkcs11");
+    return v;
+  };
+  const module = need("ONECLAW_PKCS11_MODULE");
+  const tokenLabel = need("ONECLAW_PKCS11_TOKEN_LABEL");
+  let pin = env.ONECLAW_PKCS11_PIN;
+  if (!pin && env.ONECLAW_PKCS11_PIN_FILE) {
+    try {
+      pin = fs.readFileSync(env.ONECLAW_PKCS11_PIN_FILE, "utf8").trim();
+    } catch (e) {
+      throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `cannot read ${env.ONECLAW_PKCS11_PIN_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `${env.ONECLAW_PKCS11_PIN_FILE} is empty`);
+  }
+  if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN", "is required when ONECLAW_KEY_PROVIDER=pkcs11 (or set ONECLAW_PKCS11_PIN_FILE)");
+  const keyLabel = env.ONECLAW_PKCS11_KEY_LABEL || "oneclaw-root";
+  return { module, tokenLabel, pin, keyLabel };
 }
