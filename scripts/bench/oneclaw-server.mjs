@@ -10,7 +10,10 @@ import { buildApp, LOG_REDACT } from "../../packages/server/dist/app.js";
 import { loadConfig } from "../../packages/server/dist/config.js";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "oneclaw-bench-"));
-const config = loadConfig({ ...process.env, ONECLAW_DATA_DIR: dataDir, ONECLAW_PORT: "0" });
+// The load generator is one client IP far above the per-IP limits: the limiter still runs on
+// every request (its cost is measured) but with limits it cannot reach; the environment may override.
+const UNREACHABLE_LIMITS = { ONECLAW_RATE_LIMIT_RPS: "1000000", ONECLAW_RATE_LIMIT_BURST: "10000000", ONECLAW_AUTH_RATE_LIMIT_RPS: "1000000", ONECLAW_AUTH_RATE_LIMIT_BURST: "10000000" };
+const config = loadConfig({ ...UNREACHABLE_LIMITS, ...process.env, ONECLAW_DATA_DIR: dataDir, ONECLAW_PORT: "0" });
 const pgSchema = config.dialect === "postgres" ? `bench_${crypto.randomBytes(4).toString("hex")}` : undefined;
 const stream = pino.destination({ dest: path.join(dataDir, "server.log"), sync: false });
 const built = await buildApp({ config, pgSchema, logger: { level: config.logLevel, redact: LOG_REDACT, stream } });

@@ -400,6 +400,18 @@ export class AgentService implements PrincipalDirectory {
       audit({ orgId: p.orgId, action: "agent.delete", actorId: actorId(p), actorType: p.type, resourceType: "agent", resourceId: id, ip });
     });
     await this.changed(id);
+    await this.retireIdentityKeys(p.orgId, id, ip);
+  }
+
+  /** A deleted agent's private identity keys are deleted too (they stay only as encrypted history). */
+  private async retireIdentityKeys(orgId: string, agentId: string, ip: string) {
+    const vault = (await this.deps.vaults.store.listByOrg(orgId)).find((v) => v.name === AGENT_KEYS_VAULT && v.created_by_type === "system");
+    if (!vault) return;
+    for (const path of [`agents/${agentId}/ssh/private_key`, `agents/${agentId}/ecdh/private_key`]) {
+      await this.deps.secrets.delete(systemPrincipal(orgId), vault.id, path, ip).catch((e) => {
+        if (!(e instanceof ApiError && e.status === 404)) throw e;
+      });
+    }
   }
 
   /** New key; the old key and every token minted with it stop at once. Humans, or the agent itself. */
