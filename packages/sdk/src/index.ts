@@ -14,3 +14,4 @@ export { OrgResource } from "./resources/org.js";
 export { SecretsResource, type SetSecretOptions, type VersionOption } from "./resources/secrets.js";
 export { SharingResource } from "./resources/sharing.js";
 export { VaultsResource } from "./resources/vaults.js";
+export { generateCmekKey, cmekEncrypt, cmekDecrypt, cmekDecryptBytes, cmekFingerprint, toBase64, fromBase64 } from "./cmek.js";

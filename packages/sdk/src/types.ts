@@ -23,6 +23,7 @@ export type JwtPublicKey = z.infer<typeof C.JwtPublicKeyResponse>;
 
 export type CreateVaultRequest = z.input<typeof C.CreateVaultRequest>;
 export type Vault = z.infer<typeof C.VaultResponse>;
+export type CmekRotationJob = z.infer<typeof C.CmekRotationJobResponse>;
 export type VaultList = z.infer<typeof C.VaultListResponse>;
 
 export type PutSecretRequest = z.input<typeof C.PutSecretRequest>;

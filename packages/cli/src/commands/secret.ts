@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { Command } from "commander";
-import type { SetSecretOptions } from "@oneclaw/sdk";
+import { cmekDecrypt, cmekEncrypt, cmekFingerprint, type OneclawClient, type SetSecretOptions } from "@oneclaw/sdk";
 import { CliError, EXIT } from "../errors.js";
 import { ask, confirm, readStdin } from "../input.js";
 import { formatFrom, note, printJson, printObject, printRows } from "../output.js";
@@ -44,6 +44,35 @@ function putOptions(o: any): SetSecretOptions {
   return opts;
 }
 
+/**
+ * A CMEK key file: the 32-byte key as base64 or hex text, or the raw 32 bytes. Anything else is a
+ * usage error; the key's contents are never printed.
+ */
+export function readCmekKey(file: string): Uint8Array {
+  let raw: Buffer;
+  try {
+    raw = fs.readFileSync(file);
+  } catch (e: any) {
+    throw new CliError(`cannot read ${file}: ${e.code ?? e.message}`, EXIT.usage);
+  }
+  const text = raw.toString("utf8").trim();
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(text)) key = Buffer.from(text, "hex");
+  else if (/^[A-Za-z0-9+/]{43}=$/.test(text)) key = Buffer.from(text, "base64");
+  else if (raw.length === 32) key = raw;
+  if (!key || key.length !== 32) throw new CliError(`${file} does not hold a 32-byte CMEK key (base64, hex or raw bytes)`, EXIT.usage);
+  return new Uint8Array(key);
+}
+
+/** Refuses to encrypt for a vault that is not on CMEK, or under a key that is not the vault's. */
+async function checkCmekVault(client: OneclawClient, vault: string, key: Uint8Array, file: string) {
+  const v = await call("Checking vault", () => client.vaults.get(vault));
+  if (!v.cmek_enabled) throw new CliError(`vault ${vault} does not have CMEK enabled; --cmek-key-file is only for CMEK vaults`, EXIT.usage);
+  if (v.cmek_fingerprint !== (await cmekFingerprint(key))) {
+    throw new CliError(`the key in ${file} is not this vault's CMEK key (vault fingerprint ${v.cmek_fingerprint})`, EXIT.usage);
+  }
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`expected a positive integer, got "${v}"`, EXIT.usage);
@@ -67,8 +96,19 @@ export function registerSecret(program: Command) {
     .command("get <path>")
     .description("Print a secret's value only (no newline when piped), or the whole secret with --json")
     .option("--version <n>", "a specific version", positiveInt)
+    .option("--cmek-key-file <file>", "decrypt a CMEK-encrypted value with this key (32 bytes: base64, hex or raw)")
     .action(async (path: string, o, cmd: Command) => {
+      const key = o.cmekKeyFile ? readCmekKey(o.cmekKeyFile) : undefined;
       const s = await call("Reading secret", async () => (await authedClient(g(cmd))).secrets.get(vaultId(g(cmd)), path, { version: o.version }));
+      if (s.cmek_encrypted && key) {
+        try {
+          s.value = await cmekDecrypt(key, s.value);
+        } catch (e) {
+          throw new CliError(`${(e as Error).message} (--cmek-key-file ${o.cmekKeyFile})`, EXIT.usage);
+        }
+      } else if (s.cmek_encrypted) {
+        note("this value is CMEK-encrypted; pass --cmek-key-file to decrypt it");
+      }
       if (formatFrom(g(cmd)) === "json") return printJson(s);
       process.stdout.write(process.stdout.isTTY ? `${s.value}\n` : s.value);
     });
@@ -86,10 +126,16 @@ export function registerSecret(program: Command) {
       .option("--metadata <json>", "JSON object stored with the secret")
       .option("--expires-at <iso>", "expiry time (ISO 8601)")
       .option("--max-access-count <n>", "reads allowed before the secret is gone", positiveInt)
+      .option("--cmek-key-file <file>", "encrypt the value client-side for a CMEK vault with this key (32 bytes: base64, hex or raw)")
       .action(async (path: string, arg: string | undefined, o, cmd: Command) => {
-        const value = await valueFrom(arg, o.file);
+        const key = o.cmekKeyFile ? readCmekKey(o.cmekKeyFile) : undefined;
+        let value = await valueFrom(arg, o.file);
         const client = await authedClient(g(cmd));
         const vault = vaultId(g(cmd));
+        if (key) {
+          await checkCmekVault(client, vault, key, o.cmekKeyFile);
+          value = await cmekEncrypt(key, value);
+        }
         const m = await call(verb === "set" ? "Storing secret" : "Rotating secret", () =>
           verb === "set" ? client.secrets.set(vault, path, value, putOptions(o)) : client.secrets.rotate(vault, path, value, putOptions(o)),
         );
