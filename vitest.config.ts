@@ -27,8 +27,11 @@ export default defineConfig(async () => {
       test: { name: "unit", include: ["packages/*/test/unit/**/*.test.ts"] },
     },
   ];
-  // Start-up, configuration, signals: the built server as a process, once (needs PostgreSQL for the replica test).
-  if (postgres) projects.push({ extends: true, test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"] } });
+  // Start-up, configuration, signals: the built server as a process, once, not per dialect.
+  projects.push({
+    extends: true,
+    test: { name: "server:process", include: ["packages/server/test/process/**/*.test.ts"], exclude: postgres ? [] : ["**/*.pg.test.ts"] },
+  });
   if (postgres) {
     projects.push({
       extends: true,

@@ -106,11 +106,13 @@ for (const [envKey, list] of groups) {
 
 const bareRps = rows[0].rps;
 const read = rows.find((r) => /secret GET/.test(r.name));
+const pgRead = rows.find((r) => /secret GET.*PostgreSQL/.test(r.name));
 console.log("");
-if (read) console.log(`read/bare ratio: ${(read.rps / bareRps).toFixed(2)}  (target ≥ 0.50, read p99 ${read.p99} ms, target ≤ 10 ms)`);
+if (read) console.log(`read/bare ratio (SQLite): ${(read.rps / bareRps).toFixed(2)}  (target ≥ 0.50, read p99 ${read.p99} ms, target ≤ 10 ms)`);
+if (pgRead) console.log(`read/bare ratio (PostgreSQL): ${(pgRead.rps / bareRps).toFixed(2)}  (read p99 ${pgRead.p99} ms)`);
+const puts = rows.find((r) => /secret PUT/.test(r.name) && !/PostgreSQL/.test(r.name));
+if (puts) console.log(`durable PUTs (SQLite): ${puts.rps}/s  (target ≥ 2000/s)`);
 for (const r of rows.filter((r) => /agent token/.test(r.name))) console.log(`agent read/bare ratio: ${(r.rps / bareRps).toFixed(2)}  (${r.name}; target ≥ 0.50, p99 ${r.p99} ms)`);
-const puts = rows.find((r) => /secret PUT/.test(r.name));
-if (puts) console.log(`durable PUTs: ${puts.rps}/s  (target ≥ 2000/s)`);
 if (rows.some((r) => r.non2xx > 0)) {
   console.log("\nsome scenarios had non-2xx responses or errors; see above");
   process.exitCode = 1;

@@ -35,4 +35,4 @@ export type SecretResponse = z.infer<typeof SecretResponse>;
 export const SecretListResponse = z.object({ secrets: z.array(SecretMetadataResponse) });
 export const SecretVersionListResponse = z.object({ versions: z.array(SecretMetadataResponse) });
 export const ListSecretsQuery = z.object({ prefix: z.string().max(512).optional() });
-export const GetSecretQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
+export const GetSecretQuery = z.object({ version: z.coerce.number().int().min(1).max(2_147_483_647).optional() });

@@ -4,7 +4,7 @@ import https from "node:https";
 import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import { MAX_BODY_BYTES } from "@oneclaw/contract";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import findMyWay from "find-my-way";
 import secureJson from "secure-json-parse";
@@ -71,11 +71,12 @@ export const LOG_REDACT = [
 
 /**
  * Helmet's defaults (with a strict CSP for the API), computed once: setting a fixed object
- * costs less per request than the plugin's per-response work.
+ * costs less per request than the plugin's per-response work. Without `upgrade-insecure-requests`:
+ * a local instance is served over plain http and must still load its own scripts.
  */
 export const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy":
-    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self';upgrade-insecure-requests",
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self'",
   "cross-origin-opener-policy": "same-origin",
   "cross-origin-resource-policy": "same-origin",
   "origin-agent-cluster": "?1",
@@ -123,7 +124,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => crypto.randomUUID(),
     // One access-log line per request (written on response) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
     // Slow clients: headers must arrive within headersTimeoutMs and the whole request within
     // requestTimeoutMs (Node answers 408 and closes); idle sockets close after 60 s.
@@ -142,6 +143,11 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       return server;
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    // Malformed URLs (bad percent-encoding) and malformed HTTP get problem+json too.
+    frameworkErrors: (error, _req, reply) => {
+      void sendProblem(reply, new ApiError(400, error.code === "FST_ERR_BAD_URL" ? "The URL is not validly percent-encoded" : error.message));
+    },
+    clientErrorHandler: writeClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -173,11 +179,14 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
+      parsed = secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
     } catch {
-      done(new ApiError(400, "body: is not valid JSON"), undefined);
+      return done(new ApiError(400, "body: is not valid JSON"), undefined);
     }
+    if (!withinDepth(parsed, MAX_JSON_DEPTH)) return done(new ApiError(400, `body: nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    done(null, parsed);
   });
 
   if (config.corsOrigins.length) await app.register(fastifyCors, { origin: config.corsOrigins, credentials: false });
@@ -259,6 +268,38 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** Errors Node reports before there is a request (timeouts, oversized or malformed HTTP). */
+function writeClientError(err: NodeJS.ErrnoException, socket: import("node:net").Socket) {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, detail] =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "The request was not received in time"]
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request headers are too large"]
+        : [400, "Malformed HTTP request"];
+  const body = JSON.stringify(new ApiError(status, detail).body());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/** No request needs deeper JSON; bounding it keeps recursive code (stringify, schema checks) safe. */
+const MAX_JSON_DEPTH = 32;
+
+function withinDepth(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import ipaddr from "ipaddr.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -86,6 +87,31 @@ function list(env: NodeJS.ProcessEnv, name: string): string[] {
   return (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+/** Browser origins (scheme://host[:port]); never the wildcard. */
+function origins(env: NodeJS.ProcessEnv, name: string): string[] {
+  return list(env, name).map((o) => {
+    let u: URL | undefined;
+    try {
+      u = new URL(o);
+    } catch {
+      /* reported below */
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || u.origin !== o.replace(/\/$/, "")) {
+      throw new ConfigError(name, `"${o}" is not an origin like https://app.example.com (no path, no wildcard)`);
+    }
+    return u.origin;
+  });
+}
+
+/** IP addresses or CIDR ranges. */
+function addresses(env: NodeJS.ProcessEnv, name: string): string[] {
+  return list(env, name).map((a) => {
+    const ok = a.includes("/") ? (() => { try { ipaddr.parseCIDR(a); return true; } catch { return false; } })() : ipaddr.isValid(a);
+    if (!ok) throw new ConfigError(name, `"${a}" is not an IP address or CIDR range`);
+    return a;
+  });
+}
+
 function parseMasterKey(raw: string | undefined): Buffer | undefined {
   if (raw === undefined || raw === "") return undefined;
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
@@ -142,8 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl,
     publicUrl: publicUrl.replace(/\/$/, ""),
     logLevel,
-    corsOrigins: list(env, "ONECLAW_CORS_ORIGINS"),
-    trustedProxies: list(env, "ONECLAW_TRUSTED_PROXIES"),
+    corsOrigins: origins(env, "ONECLAW_CORS_ORIGINS"),
+    trustedProxies: addresses(env, "ONECLAW_TRUSTED_PROXIES"),
     userTokenTtlSeconds: int(env, "ONECLAW_USER_TOKEN_TTL", 900, 60, 86400 * 7),
     agentTokenTtlSeconds: int(env, "ONECLAW_AGENT_TOKEN_TTL", 3600, 60, 86400 * 7),
     auditFlushMs: int(env, "ONECLAW_AUDIT_FLUSH_MS", 2, 0, 1000),

@@ -6,6 +6,7 @@ import { Writable } from "node:stream";
 import pg from "pg";
 import { buildApp, LOG_REDACT, type App } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
+import { MIGRATION_LOCK } from "../src/store/migrate.js";
 
 export const dialect = (process.env.ONECLAW_TEST_DB ?? "sqlite") as "sqlite" | "postgres";
 export const PG_URL = process.env.ONECLAW_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -105,6 +106,10 @@ export async function dropSchema(schema: string) {
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
   try {
+    // Kysely's migrator introspects the tables of every schema; a schema dropped meanwhile makes
+    // that fail ("schema … does not exist"), so drop only while no app is migrating (same lock as
+    // store/migrate.ts).
+    await c.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {
     await c.end();
@@ -152,9 +157,12 @@ export async function rawHttp(t: TestApp, method: string, urlPath: string, opts:
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (payload !== undefined) headers["content-type"] ??= "application/json";
+  if (payload !== undefined) {
+    headers["content-type"] ??= "application/json";
+    headers["content-length"] = String(Buffer.byteLength(payload));
+  }
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, method, path: urlPath, headers }, (res) => {
+    const req = http.request({ host: base.hostname, port: base.port, method, path: urlPath, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => {

@@ -3,7 +3,7 @@ import type { Db, Store } from "./db.js";
 import { migrationProvider } from "./migrations/index.js";
 
 /** Any 64-bit number of our own; every oneclaw replica of one database takes the same lock. */
-const MIGRATION_LOCK = 7_345_112_908;
+export const MIGRATION_LOCK = 7_345_112_908;
 
 /**
  * Applies pending migrations. On PostgreSQL the whole step (schema creation, Kysely's own
@@ -17,7 +17,17 @@ export async function migrate(store: Store): Promise<void> {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
     try {
       if (store.pgSchema) await sql`create schema if not exists ${sql.id(store.pgSchema)}`.execute(conn);
-      await runMigrator(store, conn as Db);
+      // Kysely's migrator introspects the tables of every schema in the database; another schema
+      // dropped at that moment (by something that is not oneclaw) fails it with 3F000. Retry that.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await runMigrator(store, conn as Db);
+          break;
+        } catch (e) {
+          const code = ((e as Error).cause as { code?: string } | undefined)?.code;
+          if (code !== "3F000" || attempt >= 5) throw e;
+        }
+      }
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
     }
@@ -39,6 +49,6 @@ async function runMigrator(store: Store, db: Db): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
-    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${(error as Error).message ?? error}`);
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${(error as Error).message ?? error}`, { cause: error });
   }
 }

@@ -65,6 +65,13 @@ describe("agent token exchange", () => {
     expect(none.status).toBe(400);
     expect(none.body.detail).toMatch(/api_key/);
     expect((await exchange({ agent_id: "not-a-uuid", api_key: a.api_key })).status).toBe(400);
+    for (const body of [{ api_key: "" }, { api_key: "x".repeat(300) }, { api_key: 42 }, { oidc_token: "" }]) {
+      const r = await exchange(body);
+      expect(r.status, JSON.stringify(body).slice(0, 40)).toBe(400);
+      expect(r.body.detail).toMatch(/api_key|oidc_token/);
+    }
+    const raw = await t.req("POST", "/v1/auth/agent-token", { raw: "{not json", headers: { "content-type": "application/json" } });
+    expect(raw.status).toBe(400);
   });
 
   it("a deactivated agent gets no token and its existing token stops on the next request; reactivation restores it", async () => {
@@ -112,6 +119,9 @@ describe("agent token exchange", () => {
     expect((await t.req("GET", "/v1/agents/me", { token: old })).status).toBe(401);
     const fresh = (await exchange({ api_key: rot.body.api_key })).body.access_token;
     expect((await t.req("GET", "/v1/agents/me", { token: fresh })).status).toBe(200);
+    const actions = (await rawSql(t, "SELECT action, details FROM audit_events WHERE resource_id = $1", [agent.id])).map((e) => e.action);
+    expect(actions).toContain("agent.rotate_key");
+    expect(JSON.stringify(await rawSql(t, "SELECT * FROM audit_events"))).not.toContain(rot.body.api_key.slice(4));
   });
 
   it("stores only a keyed hash of the key, and audits success and failure without the key", async () => {

@@ -264,6 +264,10 @@ describe("identity keys", () => {
     expect(e2.getPublicKey("base64", "uncompressed")).toBe(rot.body.ecdh_public_key);
     const actions = (await rawSql(t, "SELECT action FROM audit_events WHERE resource_id = $1", [id])).map((e) => e.action);
     expect(actions).toContain("agent.rotate_identity_keys");
+    // Deleting the agent deletes its private keys.
+    expect((await t.req("DELETE", `/v1/agents/${id}`, { token: human.token })).status).toBe(204);
+    expect((await t.req("GET", `/v1/vaults/${keysVault.id}/secrets/agents/${id}/ssh/private_key`, { token: human.token })).status).toBe(410);
+    expect((await t.req("GET", `/v1/vaults/${keysVault.id}/secrets/agents/${id}/ecdh/private_key`, { token: human.token })).status).toBe(410);
     // One __agent-keys vault per org, however many agents.
     await create({});
     const again = (await t.req("GET", "/v1/vaults", { token: human.token })).body.vaults.filter((v: any) => v.name === "__agent-keys");

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { createPublicKey } from "node:crypto";
 import { decodeProtectedHeader, importJWK, jwtVerify } from "jose";
@@ -260,5 +261,67 @@ describe("email verification (ONECLAW_REQUIRE_EMAIL_VERIFICATION=true, file outb
     expect(again.status).toBe(400);
     expect(again.body.detail).toContain("token");
     expect((await v.req("POST", "/v1/auth/token", { body: { email: e, password: STRONG_PASSWORD } })).status).toBe(200);
+  });
+});
+
+/** A minimal SMTP sink (a stand-in for the operator's mail relay): records each message's DATA. */
+async function smtpSink(): Promise<{ url: string; messages: string[]; close: () => Promise<void> }> {
+  const messages: string[] = [];
+  const server = net.createServer((sock) => {
+    let buf = "";
+    let inData = false;
+    sock.write("220 sink ESMTP\r\n");
+    sock.on("data", (d) => {
+      buf += d.toString("latin1");
+      for (;;) {
+        if (inData) {
+          const end = buf.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          messages.push(buf.slice(0, end));
+          buf = buf.slice(end + 5);
+          inData = false;
+          sock.write("250 queued\r\n");
+          continue;
+        }
+        const nl = buf.indexOf("\r\n");
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        const cmd = line.slice(0, 4).toUpperCase();
+        if (cmd === "EHLO" || cmd === "HELO") sock.write("250 sink\r\n");
+        else if (cmd === "DATA") {
+          inData = true;
+          sock.write("354 go on\r\n");
+        } else if (cmd === "QUIT") sock.end("221 bye\r\n");
+        else sock.write("250 ok\r\n");
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  return { url: `smtp://127.0.0.1:${port}`, messages, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe("email verification through SMTP (ONECLAW_SMTP_URL)", () => {
+  it("sends the verification link to the SMTP relay, not the outbox, and the link verifies", async () => {
+    const sink = await smtpSink();
+    const v = await startApp({ env: { ONECLAW_REQUIRE_EMAIL_VERIFICATION: "true", ONECLAW_SMTP_URL: sink.url, ONECLAW_PUBLIC_URL: "https://vault.example.test" } });
+    try {
+      const e = email();
+      expect((await v.req("POST", "/v1/auth/signup", { body: { email: e, password: STRONG_PASSWORD } })).status).toBe(200);
+      for (let i = 0; i < 100 && !sink.messages.length; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(sink.messages).toHaveLength(1);
+      const raw = sink.messages[0].replace(/=\r\n/g, "").replace(/=3D/g, "=");
+      expect(raw).toContain(`To: ${e}`);
+      const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(raw)?.[1];
+      expect(token).toBeTruthy();
+      expect(fs.existsSync(path.join(v.dataDir, "outbox"))).toBe(false);
+      const ok = await v.req("POST", "/v1/auth/verify-email", { body: { token } });
+      expect(ok.status).toBe(200);
+      expect((await v.req("POST", "/v1/auth/token", { body: { email: e, password: STRONG_PASSWORD } })).status).toBe(200);
+    } finally {
+      await v.destroy();
+      await sink.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tooManyRequests } from "../../src/pipeline/errors.js";
-import { listenUrl, rawSql, startApp, STRONG_PASSWORD, type TestApp } from "../helpers.js";
+import { listenUrl, rawHttp, rawSql, startApp, STRONG_PASSWORD, type TestApp } from "../helpers.js";
 
 let t: TestApp;
 let token: string;
@@ -39,6 +39,32 @@ describe("problem+json for every error", () => {
     expect(bad.body.detail).toBe("body: is not valid JSON");
     const proto = await t.req("POST", "/v1/vaults", { token, raw: '{"name":"x","__proto__":{"admin":true}}', headers: { "content-type": "application/json" } });
     expectProblem(proto, 400);
+  });
+
+  it("400 for absurdly deep JSON, before any handler sees it", async () => {
+    const deep = '{"value":"v","metadata":{"a":' + "[".repeat(100_000) + "]".repeat(100_000) + "}}";
+    const r = await t.req("PUT", `/v1/vaults/${vaultId}/secrets/deep`, { token, raw: deep, headers: { "content-type": "application/json" } });
+    expectProblem(r, 400);
+    expect(r.body.detail).toBe("body: nested deeper than 32 levels");
+    const ok = { value: "v", metadata: JSON.parse('{"a":'.repeat(30) + "1" + "}".repeat(30)) };
+    expect((await t.req("PUT", `/v1/vaults/${vaultId}/secrets/deep`, { token, body: ok })).status).toBe(201);
+  });
+
+  it("400 for malformed percent-encoding and malformed HTTP", async () => {
+    for (const p of [`/v1/vaults/${vaultId}/secrets/a%`, `/v1/vaults/${vaultId}/secrets/%E0%A4%A`, "/v1/vaults/%ZZ"]) {
+      const r = await rawHttp(t, "GET", p, { token });
+      expectProblem(r, 400);
+      expect(r.body.detail).toBe("The URL is not validly percent-encoded");
+    }
+    const base = new URL(await listenUrl(t));
+    const reply = await new Promise<string>((resolve) => {
+      const s = net.connect(Number(base.port), base.hostname, () => s.write("GARBAGE / HTTP/9.9\r\n\r\n"));
+      let data = "";
+      s.on("data", (d) => (data += d));
+      s.on("close", () => resolve(data));
+    });
+    expect(reply).toMatch(/^HTTP\/1.1 400/);
+    expect(JSON.parse(reply.split("\r\n\r\n")[1])).toMatchObject({ status: 400, detail: "Malformed HTTP request" });
   });
 
   it("401, with WWW-Authenticate", async () => {
@@ -230,6 +256,8 @@ describe("slow clients", () => {
   it("closes a connection whose headers never finish", async () => {
     const r = await slowSocket((s) => s.write("GET /v1/health HTTP/1.1\r\nHost: x\r\n"));
     expect(r.data).toMatch(/^HTTP\/1.1 408/);
+    expect(r.data).toContain("application/problem+json");
+    expect(JSON.parse(r.data.split("\r\n\r\n")[1])).toEqual({ type: "about:blank", title: "Request Timeout", status: 408, detail: "The request was not received in time" });
     expect(r.ms).toBeLessThan(3000);
   });
 

@@ -89,6 +89,24 @@ describe("policies CRUD", () => {
       expect(r.headers["content-type"]).toMatch(/problem\+json/);
       expect(r.body.detail, JSON.stringify(body)).toMatch(detail);
     }
+    const ok = await policy(vaultId, { ...base, permissions: ["read"] });
+    expect(ok.status).toBe(201);
+    for (const [body, detail] of [
+      [{}, /nothing to update/],
+      [{ permissions: ["execute"] }, /permissions\.0/],
+      [{ conditions: { ip_allowlist: ["300.1.1.1"] } }, /conditions\.ip_allowlist\.0/],
+      [{ conditions: { time_window: { after: "08:00", before: "08:00" } } }, /conditions\.time_window/],
+      [{ expires_at: "2000-01-01T00:00:00Z" }, /expires_at/],
+      [{ secret_path_pattern: "**" }, /nothing to update/],
+    ] as Array<[Record<string, unknown>, RegExp]>) {
+      const r = await t.req("PUT", `/v1/vaults/${vaultId}/policies/${ok.body.id}`, { token: human.token, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.detail).toMatch(detail);
+    }
+    expect((await t.req("PUT", `/v1/vaults/${vaultId}/policies/not-a-uuid`, { token: human.token, body: { permissions: ["read"] } })).status).toBe(400);
+    const unchanged = await t.req("GET", `/v1/vaults/${vaultId}/policies`, { token: human.token });
+    expect(unchanged.body.policies.find((p: any) => p.id === ok.body.id)).toMatchObject({ permissions: ["read"], conditions: {}, secret_path_pattern: "x/*" });
+    await t.req("DELETE", `/v1/vaults/${vaultId}/policies/${ok.body.id}`, { token: human.token });
     const none = await t.req("GET", `/v1/vaults/${vaultId}/policies`, { token: human.token });
     expect(none.body.policies.filter((p: any) => p.principal_id === a.id)).toEqual([]);
   });

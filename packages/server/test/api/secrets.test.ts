@@ -36,6 +36,7 @@ describe("put and get", () => {
     const old = await t.req("GET", `${base}/secrets/db/prod/password?version=1`, { token });
     expect(old.body).toMatchObject({ value: "first-value", version: 1, type: "password", metadata: { owner: "ops" } });
     expect((await t.req("GET", `${base}/secrets/db/prod/password?version=3`, { token })).status).toBe(404);
+    expect((await t.req("GET", `${base}/secrets/db/prod/password?version=99999999999999`, { token })).status).toBe(400);
     const badVersion = await t.req("GET", `${base}/secrets/db/prod/password?version=zero`, { token });
     expect(badVersion.status).toBe(400);
     expect(badVersion.body.detail).toContain("version");

@@ -90,6 +90,42 @@ describe("S1 cross-org access by id is impossible", () => {
   });
 });
 
+describe("authentication and malformed ids on every sharing, org and IP-rule endpoint", () => {
+  it("no token → 401; a malformed id → 400 naming the parameter", async () => {
+    const id = uuid();
+    const routes: Array<[string, string, unknown?]> = [
+      ["POST", `/v1/secrets/${id}/share`, { recipient_type: "anyone_with_link", expires_at: inMinutes(5) }],
+      ["DELETE", `/v1/share/${id}`],
+      ["GET", "/v1/shares/outbound"],
+      ["GET", "/v1/shares/inbound"],
+      ["POST", `/v1/shares/${id}/accept`],
+      ["POST", `/v1/shares/${id}/decline`],
+      ["GET", "/v1/org/members"],
+      ["POST", "/v1/org/invite", { email: "a@example.com" }],
+      ["POST", "/v1/org/invites/accept", { token: "A".repeat(43) }],
+      ["PATCH", `/v1/org/members/${id}`, { role: "admin" }],
+      ["DELETE", `/v1/org/members/${id}`],
+      ["GET", "/v1/security/ip-rules"],
+      ["POST", "/v1/security/ip-rules", { rule_type: "deny", cidr: "10.0.0.0/8" }],
+      ["DELETE", `/v1/security/ip-rules/${id}`],
+    ];
+    for (const [method, url, body] of routes) {
+      const r = await t.req(method, url, { body });
+      expect(r.status, `${method} ${url}`).toBe(401);
+      expect(r.headers["content-type"]).toMatch(/problem\+json/);
+    }
+    const u = await t.signup();
+    for (const [method, url, body] of routes) {
+      if (!url.includes(id)) continue;
+      const r = await t.req(method, url.replace(id, "../etc"), { token: u.token, body });
+      expect([400, 404], `${method} ${url}`).toContain(r.status);
+      const bad = await t.req(method, url.replace(id, "not-a-uuid"), { token: u.token, body });
+      expect(bad.status, `${method} ${url}`).toBe(400);
+      expect(bad.body.detail).toMatch(/^params (secret_id|share_id|user_id|rule_id): /);
+    }
+  });
+});
+
 describe("S3 revoked token", () => {
   it("a revoked token is refused on its next use, including on targeted shares", async () => {
     const a = await t.signup();

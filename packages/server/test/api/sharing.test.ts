@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawSql, startApp, uuid, type TestApp } from "../helpers.js";
+import { STRONG_PASSWORD, rawSql, startApp, uuid, type TestApp } from "../helpers.js";
 import { addMember, inMinutes, outbox, vaultWithSecret, waitForMail } from "../org-helpers.js";
 
 const CANARY = "canary-share-value-7f3e9a";
@@ -205,6 +205,48 @@ describe("targeted shares", () => {
     const r = await share({ recipient_type: "creator" });
     expect(r.status).toBe(400);
     expect(r.body.detail).toMatch(/^recipient_type: /);
+  });
+});
+
+describe("external email shares with email verification on", () => {
+  it("an unverified signup claims nothing; the verified address claims at login or when it lists its shares", async () => {
+    const v = await startApp({ env: { ONECLAW_REQUIRE_EMAIL_VERIFICATION: "true" } });
+    try {
+      const verify = async (email: string) => {
+        expect((await v.req("POST", "/v1/auth/signup", { body: { email, password: STRONG_PASSWORD } })).status).toBe(200);
+        const [mail] = await waitForMail(v, email, /Verify/);
+        const token = /token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+        return token;
+      };
+      const ownerEmail = `own-${uuid().slice(0, 6)}@example.com`;
+      const ownerToken = (await v.req("POST", "/v1/auth/verify-email", { body: { token: await verify(ownerEmail) } })).body.access_token;
+      const s = await vaultWithSecret(v, ownerToken, CANARY);
+      const mk = (email: string) =>
+        v.req("POST", `/v1/secrets/${s.secretId}/share`, { token: ownerToken, body: { recipient_type: "external_email", email, expires_at: inMinutes(30) } });
+
+      // claimed on login
+      const x = `x-${uuid().slice(0, 6)}@example.com`;
+      const toX = await mk(x);
+      const xVerification = await verify(x);
+      const [row] = await rawSql(v, "select recipient_id from shares where id = $1", [toX.body.id]);
+      expect(row.recipient_id).toBeNull();
+      expect((await v.req("POST", "/v1/auth/verify-email", { body: { token: xVerification } })).status).toBe(200);
+      const login = await v.req("POST", "/v1/auth/token", { body: { email: x, password: STRONG_PASSWORD } });
+      expect(login.status).toBe(200);
+      const [claimed] = await rawSql(v, "select recipient_id from shares where id = $1", [toX.body.id]);
+      expect(claimed.recipient_id).not.toBeNull();
+
+      // claimed when the verified user lists inbound shares with the token verify-email gave
+      const y = `y-${uuid().slice(0, 6)}@example.com`;
+      const toY = await mk(y);
+      const yToken = (await v.req("POST", "/v1/auth/verify-email", { body: { token: await verify(y) } })).body.access_token;
+      const inbound = await v.req("GET", "/v1/shares/inbound", { token: yToken });
+      expect(inbound.body.shares.map((i: any) => i.id)).toEqual([toY.body.id]);
+      expect((await v.req("POST", `/v1/shares/${toY.body.id}/accept`, { token: yToken })).status).toBe(204);
+      expect((await v.req("GET", `/v1/share/${toY.body.id}`, { token: yToken })).body.value).toBe(CANARY);
+    } finally {
+      await v.destroy();
+    }
   });
 });
 

@@ -23,6 +23,8 @@ import { generateIdentityKeys } from "./identity-keys.js";
 import { AgentStore, type AgentRow } from "./store.js";
 
 const AGENT_TOPIC = "agent.changed";
+/** "<agent id> <creator user id>": lets every replica know who may open an agent-created vault. */
+const CREATED_TOPIC = "agent.created";
 export const AGENT_KEYS_VAULT = "__agent-keys";
 const ENROLL_COOLDOWN_MS = 10 * 60 * 1000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -89,6 +91,10 @@ export class AgentService implements PrincipalDirectory {
     this.store = new AgentStore(ctx.db);
     ctx.authenticator.onTokenType("agent", (claims) => this.resolveToken(claims as AgentClaims));
     ctx.bus.subscribe(AGENT_TOPIC, (id) => this.cache.delete(id));
+    ctx.bus.subscribe(CREATED_TOPIC, (data) => {
+      const [id, createdBy] = data.split(" ");
+      if (id && createdBy) this.creators.set(id, createdBy);
+    });
     deps.secrets.readGuards.push((p, _vault, secret) => this.intentsGuard(p, secret.type));
     deps.policies.bind(deps.vaults, this);
     deps.auth.onUserDeleted((trx, user, orgDeleted) => this.userDeleted(trx, user.id, user.org_id, orgDeleted));
@@ -318,15 +324,16 @@ export class AgentService implements PrincipalDirectory {
       audit({
         orgId: p.orgId,
         action: opts.audit ?? "agent.register",
-        actorId: opts.createdBy ? `user:${opts.createdBy}` : actorId(p),
-        actorType: "user",
+        // A self-enrolled agent registered itself; otherwise the calling human did.
+        actorId: opts.createdBy ? `agent:${id}` : actorId(p),
+        actorType: opts.createdBy ? "agent" : p.type,
         resourceType: "agent",
         resourceId: id,
         details: { name: row.name, auth_method: row.auth_method, vault_ids: vaultIds },
         ip,
       });
     });
-    this.creators.set(id, row.created_by);
+    await this.ctx.bus.publish(CREATED_TOPIC, `${id} ${row.created_by}`);
     return { agent: row, apiKey };
   }
 
@@ -393,6 +400,18 @@ export class AgentService implements PrincipalDirectory {
       audit({ orgId: p.orgId, action: "agent.delete", actorId: actorId(p), actorType: p.type, resourceType: "agent", resourceId: id, ip });
     });
     await this.changed(id);
+    await this.retireIdentityKeys(p.orgId, id, ip);
+  }
+
+  /** A deleted agent's private identity keys are deleted too (they stay only as encrypted history). */
+  private async retireIdentityKeys(orgId: string, agentId: string, ip: string) {
+    const vault = (await this.deps.vaults.store.listByOrg(orgId)).find((v) => v.name === AGENT_KEYS_VAULT && v.created_by_type === "system");
+    if (!vault) return;
+    for (const path of [`agents/${agentId}/ssh/private_key`, `agents/${agentId}/ecdh/private_key`]) {
+      await this.deps.secrets.delete(systemPrincipal(orgId), vault.id, path, ip).catch((e) => {
+        if (!(e instanceof ApiError && e.status === 404)) throw e;
+      });
+    }
   }
 
   /** New key; the old key and every token minted with it stop at once. Humans, or the agent itself. */

@@ -23,7 +23,8 @@ export class RateLimitService {
     this.auth = { rate: c.authRps, burst: c.authBurst };
     this.shareCreation = { rate: c.sharesPerMinute / 60, burst: c.sharesPerMinute };
     if (ctx.config.redisUrl) this.redis = new RedisBuckets(ctx.config.redisUrl, c.keyPrefix);
-    ctx.hooks.beforeAuth.push((req) => this.checkRequest(req));
+    // first in the pipeline whatever the construction order (behaviour notes §2.1)
+    ctx.hooks.beforeAuth.unshift((req) => this.checkRequest(req));
   }
 
   async init() {

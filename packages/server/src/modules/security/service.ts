@@ -30,7 +30,8 @@ export class SecurityService {
   constructor(private readonly ctx: AppContext) {
     this.store = new SecurityStore(ctx.db);
     ctx.bus.subscribe(RULES_TOPIC, (orgId) => this.cache.delete(orgId));
-    ctx.hooks.afterAuth.push((req) => this.enforce(req));
+    // the IP filter runs right after authentication, before usage metering (behaviour notes §2.1)
+    ctx.hooks.afterAuth.unshift((req) => this.enforce(req));
   }
 
   private async enforce(req: FastifyRequest) {

@@ -78,7 +78,7 @@ export function sharingRoutes(app: FastifyInstance, { sharing }: Services, ctx: 
     shares: (await sharing.outbound(principalOf(req))).map(toShareListItem),
   }));
   r.get("/v1/shares/inbound", { schema: { tags, operationId: "listInboundShares", response: { 200: ShareListResponse } } }, async (req) => ({
-    shares: (await sharing.inbound(principalOf(req))).map(toShareListItem),
+    shares: (await sharing.inbound(principalOf(req), req.ip)).map(toShareListItem),
   }));
   for (const answer of ["accept", "decline"] as const) {
     r.post(

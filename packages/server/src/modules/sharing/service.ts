@@ -56,8 +56,8 @@ export class SharingService {
     });
     const recipient = await this.recipientOf(p, body);
     const { vault, row: secret } = await this.secrets.authorizeShare(p, secretId, ip);
-    const passphraseHash = body.passphrase !== undefined ? await hashPassword(body.passphrase) : null;
     await this.limits.take(`share:${p.orgId}`, this.limits.shareCreation, "Share creation limit reached for this organisation; try again later");
+    const passphraseHash = body.passphrase !== undefined ? await hashPassword(body.passphrase) : null;
     const share: ShareRow = {
       id: crypto.randomUUID(),
       org_id: p.orgId,
@@ -243,15 +243,22 @@ export class SharingService {
     });
   }
 
+  /** Live shares of an org (billing usage). */
+  liveCount(orgId: string) {
+    return this.store.countLive(orgId, nowIso());
+  }
+
   outbound(p: Principal) {
     return this.store.outbound(p.orgId, p.id, p.type);
   }
 
-  inbound(p: Principal) {
+  async inbound(p: Principal, ip: string) {
+    await this.claimFor(p, ip);
     return this.store.inbound(p.id, p.type);
   }
 
   async respond(p: Principal, shareId: string, answer: "accept" | "decline", ip: string) {
+    await this.claimFor(p, ip);
     await this.ctx.uow.run(async ({ trx, audit }) => {
       const share = await this.store.byIdIn(trx, shareId);
       if (!share || share.revoked_at || share.declined_at || !this.isRecipient(share, p)) throw notFound("Share not found");
@@ -273,6 +280,16 @@ export class SharingService {
       await this.store.update(trx, share.id, { revoked_at: nowIso() });
       audit({ orgId: p.orgId, action: "share.revoke", actorId: actorId(p), actorType: p.type, resourceType: "share", resourceId: share.id, details: { secret_id: share.secret_id }, ip });
     });
+  }
+
+  /**
+   * Also claimed when a signed-in user looks at their shares: a token proves the address was
+   * verified when verification is required (verify-email issues a token without a login).
+   */
+  private async claimFor(p: Principal, ip: string) {
+    if (p.type !== "user") return;
+    const user = await this.org.userById(p.id);
+    if (user && (await this.store.hasPendingFor(user.email))) await this.claim(user.email, user.id, ip);
   }
 
   /** Pending email shares to this address become the user's (at signup and login). */

@@ -93,8 +93,34 @@ export class ShareStore {
       .execute();
   }
 
+  /** Shares of an org still usable: not revoked, declined, expired or used up. */
+  async countLive(orgId: string, now: string): Promise<number> {
+    const r = await this.db
+      .selectFrom("shares")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("org_id", "=", orgId)
+      .where("revoked_at", "is", null)
+      .where("declined_at", "is", null)
+      .where("expires_at", ">", now)
+      .where((eb) => eb("access_count", "<", eb.ref("max_access_count")))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   update(trx: Tx, id: string, patch: Partial<ShareRow>) {
     return this.tx(trx).updateTable("shares").set(patch).where("id", "=", id).execute();
+  }
+
+  async hasPendingFor(email: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom("shares")
+      .select("id")
+      .where("recipient_type", "=", "external_email")
+      .where("recipient_email", "=", email)
+      .where("recipient_id", "is", null)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return r !== undefined;
   }
 
   /** Pending email shares to this address become the user's; returns them. */
