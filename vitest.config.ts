@@ -13,6 +13,17 @@ function reachable(port: number, host = "127.0.0.1"): Promise<boolean> {
   });
 }
 
+/** Whether an executable is on PATH (the pkcs11 suite needs softhsm2-util). */
+async function hasCommand(name: string): Promise<boolean> {
+  const { execFileSync } = await import("node:child_process");
+  try {
+    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export default defineConfig(async () => {
   const all = process.env.ONECLAW_TEST_ALL === "1";
   const postgres = all || (await reachable(5432));
@@ -25,6 +36,10 @@ export default defineConfig(async () => {
     {
       extends: true,
       test: { name: "unit", include: ["packages/*/test/unit/**/*.test.ts"] },
+    },
+    {
+      extends: true,
+      test: { name: "sdk-cli", include: ["packages/sdk/test/**/*.test.ts", "packages/cli/test/**/*.test.ts"], env: { ONECLAW_TEST_DB: "sqlite" } },
     },
   ];
   // Start-up, configuration, signals: the built server as a process, once, not per dialect.
@@ -39,6 +54,18 @@ export default defineConfig(async () => {
         name: "server:postgres",
         include: serverTests,
         env: { ONECLAW_TEST_DB: "postgres", ONECLAW_TEST_PG_URL: process.env.ONECLAW_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
+      },
+    });
+  }
+  const softhsm = all || (await hasCommand("softhsm2-util"));
+  if (softhsm) {
+    projects.push({
+      extends: true,
+      test: {
+        name: "server:pkcs11",
+        include: [...serverTests, "packages/server/test/keys/**/*.test.ts"],
+        globalSetup: ["packages/server/test/keys/softhsm-setup.ts"],
+        env: { ONECLAW_TEST_DB: "sqlite", ONECLAW_TEST_KEYS: "pkcs11" },
       },
     });
   }

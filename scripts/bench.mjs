@@ -117,3 +117,5 @@ if (rows.some((r) => r.non2xx > 0)) {
   console.log("\nsome scenarios had non-2xx responses or errors; see above");
   process.exitCode = 1;
 }
+const hsmRead = rows.find((r) => /secret GET.*pkcs11/.test(r.name));
+if (read && hsmRead) console.log(`pkcs11/local read ratio: ${(hsmRead.rps / read.rps).toFixed(2)}  (target ≥ 0.50, pkcs11 read p99 ${hsmRead.p99} ms)`);

@@ -10,3 +10,4 @@ export * from "./policies.js";
 export * from "./sharing.js";
 export * from "./org.js";
 export * from "./security.js";
+export * from "./cmek.js";

@@ -93,7 +93,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
 
 export async function openKeyProvider(config: Config): Promise<KeyProvider> {
   if (config.keyProvider === "local") return LocalKeyProvider.open({ dataDir: config.dataDir, masterKey: config.masterKey });
-  throw new ConfigError("ONECLAW_KEY_PROVIDER", "the pkcs11 provider is not part of this build yet; use local");
+  if (!config.pkcs11) throw new ConfigError("ONECLAW_PKCS11_MODULE", "is required when ONECLAW_KEY_PROVIDER=pkcs11");
+  const { Pkcs11KeyProvider } = await import("./crypto/pkcs11-provider.js");
+  return Pkcs11KeyProvider.open(config.pkcs11);
 }
 
 export async function buildApp(opts: BuildOptions): Promise<App> {

@@ -2,6 +2,8 @@
  * Server administration commands, run by `1claw server <command>` and `oneclaw-server <command>`.
  * Each command reads the same environment as the server (see config.ts).
  */
+import { keyCommands } from "./modules/keys/commands.js";
+
 export type ServerCommand = (args: string[]) => Promise<number>;
 
 export const serverCommands: Record<string, { summary: string; run: ServerCommand }> = {
@@ -13,6 +15,7 @@ export const serverCommands: Record<string, { summary: string; run: ServerComman
     },
   },
 };
+Object.assign(serverCommands, keyCommands);
 
 export async function runServerCommand(argv: string[]): Promise<number> {
   const [name = "start", ...rest] = argv;

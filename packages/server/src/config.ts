@@ -12,6 +12,8 @@ export interface Config {
   databaseUrl: string | undefined;
   masterKey: Buffer | undefined;
   keyProvider: "local" | "pkcs11";
+  /** Set when keyProvider is pkcs11 (see loadPkcs11Config). */
+  pkcs11?: { module: string; tokenLabel: string; pin: string; keyLabel: string };
   requireEmailVerification: boolean;
   smtpUrl: string | undefined;
   publicUrl: string;
@@ -164,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     masterKey: parseMasterKey(env.ONECLAW_MASTER_KEY),
     keyProvider,
+    pkcs11: keyProvider === "pkcs11" ? loadPkcs11Config(env) : undefined,
     requireEmailVerification: bool(env, "ONECLAW_REQUIRE_EMAIL_VERIFICATION", false),
     smtpUrl,
     publicUrl: publicUrl.replace(/\/$/, ""),
@@ -228,4 +231,27 @@ function oidcIssuer(raw: string | undefined): string {
     throw new ConfigError("ONECLAW_OIDC_ISSUER", "must be an https URL (http only for localhost)");
   }
   return issuer.replace(/\/$/, "");
+}
+
+/** ONECLAW_PKCS11_*: module path, token label, PIN (or PIN file) and the root key's label. */
+export function loadPkcs11Config(env: NodeJS.ProcessEnv): NonNullable<Config["pkcs11"]> {
+  const need = (name: string) => {
+    const v = env[name];
+    if (!v) throw new ConfigError(name, "is required when ONECLAW_KEY_PROVIDER=pkcs11");
+    return v;
+  };
+  const module = need("ONECLAW_PKCS11_MODULE");
+  const tokenLabel = need("ONECLAW_PKCS11_TOKEN_LABEL");
+  let pin = env.ONECLAW_PKCS11_PIN;
+  if (!pin && env.ONECLAW_PKCS11_PIN_FILE) {
+    try {
+      pin = fs.readFileSync(env.ONECLAW_PKCS11_PIN_FILE, "utf8").trim();
+    } catch (e) {
+      throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `cannot read ${env.ONECLAW_PKCS11_PIN_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN_FILE", `${env.ONECLAW_PKCS11_PIN_FILE} is empty`);
+  }
+  if (!pin) throw new ConfigError("ONECLAW_PKCS11_PIN", "is required when ONECLAW_KEY_PROVIDER=pkcs11 (or set ONECLAW_PKCS11_PIN_FILE)");
+  const keyLabel = env.ONECLAW_PKCS11_KEY_LABEL || "oneclaw-root";
+  return { module, tokenLabel, pin, keyLabel };
 }

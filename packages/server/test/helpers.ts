@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import pg from "pg";
+import { inject } from "vitest";
 import { buildApp, LOG_REDACT, type App } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
 import { MIGRATION_LOCK } from "../src/store/migrate.js";
@@ -52,6 +53,7 @@ export async function startApp(opts: { env?: Record<string, string>; dataDir?: s
     LOG_LEVEL: "info",
     ...(dialect === "postgres" ? { DATABASE_URL: PG_URL } : {}),
     ...UNTHROTTLED,
+    ...(process.env.ONECLAW_TEST_KEYS === "pkcs11" ? pkcs11Env(`${dataDir}|${pgSchema ?? ""}`) : {}),
     ...opts.env,
   });
   const logs: string[] = [];
@@ -179,4 +181,20 @@ export async function rawHttp(t: TestApp, method: string, urlPath: string, opts:
     req.on("error", reject);
     req.end(payload);
   });
+}
+
+/**
+ * Environment for the pkcs11 provider on the run's SoftHSM2 token (vitest project server:pkcs11).
+ * The root key label follows the instance, so an app restarted on the same data finds its key.
+ */
+export function pkcs11Env(instance: string): Record<string, string> {
+  const hsm = inject("softhsm");
+  process.env.SOFTHSM2_CONF = hsm.conf;
+  return {
+    ONECLAW_KEY_PROVIDER: "pkcs11",
+    ONECLAW_PKCS11_MODULE: hsm.module,
+    ONECLAW_PKCS11_TOKEN_LABEL: hsm.token,
+    ONECLAW_PKCS11_PIN: hsm.pin,
+    ONECLAW_PKCS11_KEY_LABEL: `oneclaw-test-${crypto.createHash("sha256").update(instance).digest("hex").slice(0, 16)}`,
+  };
 }

@@ -26,3 +26,24 @@ export class KeyIntegrityError extends Error {
     super(message);
   }
 }
+
+/**
+ * Root key versions, for online rotation (`1claw server rotate-root-key`). Every blob records
+ * the root version that wrapped it; old versions keep opening until they are retired.
+ */
+export interface RootKeyRotation {
+  currentRootVersion(): Promise<number>;
+  /** The root version a blob was wrapped under, or undefined when the blob is not this provider's. */
+  rootVersionOf(wrapped: Buffer): number | undefined;
+  createRootVersion(version: number): Promise<void>;
+  retireRootVersion(version: number): Promise<void>;
+  rootVersions(): number[];
+  rewrapKek(vaultId: string, wrappedKek: Buffer, toVersion: number): Promise<Buffer>;
+  rewrap(wrapped: Buffer, aad: Buffer, toVersion: number): Promise<Buffer>;
+}
+
+/** A blob names a root key version that has been rotated away; the caller holds a stale copy. */
+export class RootKeyRetiredError extends KeyIntegrityError {}
+
+export const supportsRotation = (p: KeyProvider): p is KeyProvider & RootKeyRotation =>
+  typeof (p as Partial<RootKeyRotation>).createRootVersion === "function";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { open, seal } from "./aead.js";
 import type { KeyProvider, VaultKey } from "./key-provider.js";
 
-const kekAad = (vaultId: string) => Buffer.from(`oneclaw:kek:${vaultId}`);
+export const kekAad = (vaultId: string) => Buffer.from(`oneclaw:kek:${vaultId}`);
 
 class LocalVaultKey implements VaultKey {
   constructor(private readonly kek: Buffer) {}

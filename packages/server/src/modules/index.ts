@@ -34,6 +34,9 @@ import { mfaRoutes } from "./mfa/routes.js";
 import { MfaService } from "./mfa/service.js";
 import { oidcLoginRoutes } from "./oidc-login/routes.js";
 import { OidcLoginService } from "./oidc-login/service.js";
+import { KeyService } from "./keys/service.js";
+import { cmekRoutes } from "./cmek/routes.js";
+import { CmekService } from "./cmek/service.js";
 
 export interface Services {
   audit: AuditService;
@@ -53,6 +56,8 @@ export interface Services {
   billing: BillingService;
   admin: AdminService;
   chains: ChainService;
+  keys: KeyService;
+  cmek: CmekService;
 }
 
 /** Builds every module's service in dependency order. */
@@ -80,7 +85,10 @@ export async function buildServices(ctx: AppContext): Promise<Services> {
   const admin = new AdminService(ctx, auth, billing);
   await admin.init();
   const chains = new ChainService(ctx);
-  return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing, apiKeys, mfa, device, oidcLogin, billing, admin, chains };
+  const keys = new KeyService(ctx, vaults);
+  secrets.kekFor = keys.kekFor;
+  const cmek = new CmekService(ctx, vaults, policies, secrets, billing);
+  return { audit, auth, policies, vaults, secrets, agents, rateLimits, org, security, sharing, apiKeys, mfa, device, oidcLogin, billing, admin, chains, keys, cmek };
 }
 
 export async function registerRoutes(app: FastifyInstance, services: Services, ctx: AppContext) {
@@ -102,4 +110,5 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   billingRoutes(app, services);
   adminRoutes(app, services);
   chainRoutes(app, services);
+  cmekRoutes(app, services);
 }

@@ -18,7 +18,11 @@ describe("health", () => {
   it("GET /v1/health/hsm reports the local key provider (DESIGN decision 9)", async () => {
     const r = await t.req("GET", "/v1/health/hsm");
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: "ok", hsm_provider: "local", connected: true });
+    if (process.env.ONECLAW_TEST_KEYS === "pkcs11") {
+      expect(r.body).toEqual({ status: "ok", hsm_provider: "pkcs11", connected: true, token: t.config.pkcs11!.tokenLabel });
+    } else {
+      expect(r.body).toEqual({ status: "ok", hsm_provider: "local", connected: true });
+    }
   });
 
   it("reports degraded when the database is unreachable", async () => {

@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WrongRootKeyError } from "../../src/crypto/system-keys.js";
 import { dialect, rawSql, startApp, type TestApp } from "../helpers.js";
 
+// The local provider's root key; the pkcs11 equivalents are in test/keys/ (server:pkcs11).
+const LOCAL = { ONECLAW_KEY_PROVIDER: "local" };
 let t: TestApp;
 let token: string;
 let vaultId: string;
 beforeAll(async () => {
-  t = await startApp();
+  t = await startApp({ env: LOCAL });
   ({ token } = await t.signup());
   vaultId = (await t.req("POST", "/v1/vaults", { token, body: { name: "keys" } })).body.id;
 });
@@ -57,14 +59,14 @@ describe("root key", () => {
 
   it("refuses to start with a different root key", async () => {
     const other = crypto.randomBytes(32).toString("hex");
-    await expect(startApp({ dataDir: t.dataDir, pgSchema: t.pgSchema, keepData: true, env: { ONECLAW_MASTER_KEY: other } })).rejects.toThrow(
+    await expect(startApp({ dataDir: t.dataDir, pgSchema: t.pgSchema, keepData: true, env: { ...LOCAL, ONECLAW_MASTER_KEY: other } })).rejects.toThrow(
       WrongRootKeyError,
     );
   });
 
   it("starts with ONECLAW_MASTER_KEY and writes no key file", async () => {
     const key = crypto.randomBytes(32).toString("base64");
-    const a = await startApp({ env: { ONECLAW_MASTER_KEY: key } });
+    const a = await startApp({ env: { ...LOCAL, ONECLAW_MASTER_KEY: key } });
     try {
       expect(fs.existsSync(path.join(a.dataDir, "master.key"))).toBe(false);
       const u = await a.signup();

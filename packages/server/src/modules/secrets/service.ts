@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import { SecretPath, type PutSecretRequest } from "@oneclaw/contract";
 import type { AppContext } from "../../context.js";
 import { openSecret, sealSecret, secretAad } from "../../crypto/envelope.js";
+import type { VaultKey } from "../../crypto/key-provider.js";
+import { checkCmekBlob } from "../cmek/blob.js";
 import { gone, invalidField, notFound } from "../../pipeline/errors.js";
 import { actorId, type Principal } from "../../pipeline/principal.js";
 import { nowIso, type Tx } from "../../store/db.js";
@@ -26,6 +28,8 @@ export class SecretService {
   readonly readGuards: ReadGuard[] = [];
   /** Checks before a new secret path is created (tier limits). */
   readonly beforeCreate: Array<(trx: Tx, p: Principal, vault: VaultRow) => Promise<void>> = [];
+  /** The vault key a version was written under (the keys module adds KEK versions). */
+  kekFor: (vault: VaultRow, kekVersion: number) => Promise<VaultKey> = (v, version) => this.ctx.keyring.vaultKey(v.id, v.wrapped_kek, version);
 
   constructor(
     private readonly ctx: AppContext,
@@ -42,7 +46,8 @@ export class SecretService {
     if (body.expires_at && Date.parse(body.expires_at) <= Date.now()) throw invalidField("expires_at", "must be in the future");
     const metadata = body.metadata ? JSON.stringify(body.metadata) : null;
     if (metadata && metadata.length > 64 * 1024) throw invalidField("metadata", "must be at most 64 KiB as JSON");
-    const kek = await this.ctx.keyring.vaultKey(vault.id, vault.wrapped_kek, vault.kek_version);
+    const cmekFingerprint = vault.cmek_enabled ? checkCmekBlob(body.value, vault.cmek_fingerprint) : null;
+    const kek = await this.kekFor(vault, vault.kek_version);
     const plaintext = Buffer.from(body.value, "utf8");
     const now = nowIso();
     const result = await this.ctx.uow.run(async ({ trx, audit }) => {
@@ -61,7 +66,7 @@ export class SecretService {
         expires_at: body.expires_at ? new Date(body.expires_at).toISOString() : null,
         max_access_count: body.max_access_count ?? null,
         access_count: 0,
-        cmek_fingerprint: null,
+        cmek_fingerprint: cmekFingerprint,
         created_by: p.id,
         created_by_type: p.type,
         created_at: now,
@@ -80,6 +85,7 @@ export class SecretService {
       expires_at: body.expires_at ? new Date(body.expires_at).toISOString() : null,
       max_access_count: body.max_access_count ?? null,
       access_count: 0,
+      cmek_encrypted: cmekFingerprint !== null,
     };
   }
 
@@ -90,7 +96,7 @@ export class SecretService {
     await this.policies.authorize(p, vault, path, "read", ip);
     const row = await this.usable(vault.id, path, version);
     for (const guard of this.readGuards) await guard(p, vault, row);
-    const kek = await this.ctx.keyring.vaultKey(vault.id, vault.wrapped_kek, vault.kek_version);
+    const kek = await this.kekFor(vault, row.kek_version);
     const value = await openSecret(kek, { ciphertext: row.ciphertext, iv: row.iv, wrappedDek: row.wrapped_dek }, secretAad(vault.id, path, row.version));
     const event = { orgId: p.orgId, action: "secret.read", actorId: actorId(p), actorType: p.type, resourceType: "secret", resourceId: row.id, details: { vault_id: vault.id, path, version: row.version }, ip };
     let accessCount = row.access_count;
@@ -187,7 +193,7 @@ export class SecretService {
     const vault = loc ? await this.vaults.find(loc.vault_id) : undefined;
     if (!loc || !vault) throw notFound("Secret not found");
     const row = await this.usable(vault.id, loc.path);
-    const kek = await this.ctx.keyring.vaultKey(vault.id, vault.wrapped_kek, vault.kek_version);
+    const kek = await this.kekFor(vault, row.kek_version);
     const value = await openSecret(kek, { ciphertext: row.ciphertext, iv: row.iv, wrappedDek: row.wrapped_dek }, secretAad(vault.id, loc.path, row.version));
     await this.ctx.uow.run(async (w) => {
       await consume(w, row);

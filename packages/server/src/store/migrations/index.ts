@@ -4,6 +4,7 @@ import { core } from "./0001_core.js";
 import { agentsPolicies } from "./0002_agents_policies.js";
 import { sharingOrgSecurity } from "./0003_sharing_org_security.js";
 import { accountsBillingAdmin } from "./0004_accounts_billing_admin.js";
+import { keysCmek } from "./0005_keys_cmek.js";
 import type { MigrationFactory } from "./types.js";
 
 /** Every migration, in order. Each module appends its own file here. */
@@ -13,6 +14,7 @@ const ALL: Array<[string, MigrationFactory]> = [
   ["0003_sharing_org_security", sharingOrgSecurity],
   ["0004_accounts_billing_admin", accountsBillingAdmin],
 ];
+ALL.push(["0005_keys_cmek", keysCmek]);
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

@@ -1,0 +1,17 @@
+export { createClient, OneclawClient } from "./client.js";
+export { HttpClient, unwrap, secretPath, REFRESH_BEFORE_EXPIRY_MS } from "./http.js";
+export type { ClientOptions, OneclawResponse, ResponseMeta, RequestOptions, Query } from "./http.js";
+export * from "./errors.js";
+export * from "./types.js";
+export { AccessResource } from "./resources/access.js";
+export { AgentsResource } from "./resources/agents.js";
+export { ApiKeysResource } from "./resources/api-keys.js";
+export { AuditResource } from "./resources/audit.js";
+export { AuthResource } from "./resources/auth.js";
+export { BillingResource } from "./resources/billing.js";
+export { ChainsResource } from "./resources/chains.js";
+export { OrgResource } from "./resources/org.js";
+export { SecretsResource, type SetSecretOptions, type VersionOption } from "./resources/secrets.js";
+export { SharingResource } from "./resources/sharing.js";
+export { VaultsResource } from "./resources/vaults.js";
+export { generateCmekKey, cmekEncrypt, cmekDecrypt, cmekDecryptBytes, cmekFingerprint, toBase64, fromBase64 } from "./cmek.js";
