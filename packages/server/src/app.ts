@@ -70,6 +70,21 @@ export const LOG_REDACT = [
 ];
 
 /**
+ * The request URL as it may appear in a log line: a link-share id is the credential to the
+ * secret and a device user code is half of a login, so both are masked, and query values
+ * (which clients sometimes misuse for credentials) are dropped, keeping their names.
+ */
+export function loggableUrl(url: string): string {
+  const [path, query] = url.split("?", 2);
+  const masked = path
+    .replace(/^(\/v1\/shares?\/)[^/]+/, "$1[id]")
+    .replace(/^(\/v1\/auth\/device\/code\/)[^/]+/, "$1[code]");
+  if (query === undefined) return masked;
+  const names = query.split("&").map((kv) => kv.split("=", 1)[0]);
+  return `${masked}?${names.map((n) => `${n}=…`).join("&")}`;
+}
+
+/**
  * Helmet's defaults (with a strict CSP for the API), computed once: setting a fixed object
  * costs less per request than the plugin's per-response work. Without `upgrade-insecure-requests`:
  * a local instance is served over plain http and must still load its own scripts.
@@ -205,7 +220,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     for (const hook of ctx.hooks.afterAuth) await hook(req, reply);
   });
   app.addHook("onResponse", async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, "request completed");
+    req.log.info({ method: req.method, url: loggableUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, "request completed");
     for (const hook of ctx.hooks.onResponse) await hook(req, reply).catch((e) => req.log.warn({ err: e }, "response hook failed"));
   });
 

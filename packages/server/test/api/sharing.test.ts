@@ -37,6 +37,16 @@ describe("link shares", () => {
     expect(item).toMatchObject({ secret_path: secret.path, access_count: 2, max_access_count: 3, is_expired: false, is_accepted: false });
   });
 
+  it("keeps the link-share id, which is the credential, out of the server log", async () => {
+    const c = await share({ recipient_type: "anyone_with_link" });
+    expect((await open(c.body.id)).status).toBe(200);
+    expect((await open(`${c.body.id}?passphrase=guess`)).status).toBe(200);
+    const log = t.logs.join("");
+    expect(log).toContain('"url":"/v1/share/[id]"');
+    expect(log).not.toContain(c.body.id);
+    expect(log).not.toContain("guess");
+  });
+
   it("defaults max_access_count to 5 and answers 410 once used up", async () => {
     const c = await share({ recipient_type: "anyone_with_link" });
     expect(c.body.max_access_count).toBe(5);
