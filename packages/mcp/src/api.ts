@@ -3,6 +3,7 @@
  * transport underneath (the @oneclaw/sdk client over HTTP, or in-process inject inside the Vault API)
  * can change without touching a tool.
  */
+import type { TransactionRequest } from "@oneclaw/sdk";
 
 export interface SecretMeta {
   id: string;
@@ -49,19 +50,8 @@ export interface ShareBody {
   max_access_count?: number;
 }
 
-export interface TransactionBody {
-  to: string;
-  value: string;
-  chain: string;
-  data?: string;
-  signing_key_path?: string;
-  nonce?: number;
-  gas_price?: string;
-  gas_limit?: number;
-  max_fee_per_gas?: string;
-  max_priority_fee_per_gas?: string;
-  simulate_first?: boolean;
-}
+/** Intents API request body, as the SDK defines it from the reference OpenAPI. */
+export type TransactionBody = TransactionRequest;
 
 /** What the MCP tools may do against one vault, as one agent. */
 export interface VaultApi {
