@@ -157,3 +157,17 @@ export function precompiled<D extends Kysely<any>, A extends unknown[], R>(db: D
     return (await db.executeQuery<R>({ ...query, parameters: slots.map((s) => args[s]) })).rows;
   };
 }
+
+/**
+ * Base of every module store: the module's own tables on top of the core ones, and `tx()` to run
+ * a query inside a unit-of-work transaction (or on the plain connection when there is none).
+ */
+export abstract class ModuleStore<T extends Record<string, Record<string, any>>> {
+  protected readonly db: Kysely<CoreTables & T>;
+  constructor(db: Db) {
+    this.db = db.withTables<T>();
+  }
+  protected tx(trx?: Tx | Db): Kysely<CoreTables & T> {
+    return (trx as unknown as Kysely<CoreTables & T> | undefined) ?? this.db;
+  }
+}

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 import type { BillingTables } from "../billing/store.js";
 
 export type AdminTables = {
@@ -7,20 +6,15 @@ export type AdminTables = {
   x402_config: { id: number; config: string; updated_by: string; updated_at: string };
 };
 export type SettingRow = AdminTables["platform_settings"];
-type ADb = Kysely<CoreTables & AdminTables & Pick<BillingTables, "org_billing" | "usage_monthly">>;
 
-export class AdminStore {
-  private readonly db: ADb;
-  constructor(db: Db) {
-    this.db = db.withTables<AdminTables & Pick<BillingTables, "org_billing" | "usage_monthly">>();
-  }
+export class AdminStore extends ModuleStore<AdminTables & Pick<BillingTables, "org_billing" | "usage_monthly">> {
 
   settings() {
     return this.db.selectFrom("platform_settings").selectAll().orderBy("key").execute();
   }
 
   async putSetting(trx: Tx, row: SettingRow) {
-    await (trx as unknown as ADb)
+    await this.tx(trx)
       .insertInto("platform_settings")
       .values(row)
       .onConflict((oc) => oc.column("key").doUpdateSet({ value: row.value, updated_by: row.updated_by, updated_at: row.updated_at }))
@@ -28,7 +22,7 @@ export class AdminStore {
   }
 
   async deleteSetting(trx: Tx, key: string) {
-    const r = await (trx as unknown as ADb).deleteFrom("platform_settings").where("key", "=", key).executeTakeFirst();
+    const r = await this.tx(trx).deleteFrom("platform_settings").where("key", "=", key).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
   }
 
@@ -37,7 +31,7 @@ export class AdminStore {
   }
 
   async putX402(trx: Tx, config: string, by: string, at: string) {
-    await (trx as unknown as ADb)
+    await this.tx(trx)
       .insertInto("x402_config")
       .values({ id: 1, config, updated_by: by, updated_at: at })
       .onConflict((oc) => oc.column("id").doUpdateSet({ config, updated_by: by, updated_at: at }))

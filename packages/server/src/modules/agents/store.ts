@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type AgentTables = {
   agents: {
@@ -44,17 +43,8 @@ export type AgentTables = {
   };
 };
 export type AgentRow = AgentTables["agents"];
-type ADb = Kysely<CoreTables & AgentTables>;
 
-export class AgentStore {
-  private readonly db: ADb;
-  constructor(db: Db) {
-    this.db = db.withTables<AgentTables>();
-  }
-  private tx(trx: Tx) {
-    return trx as unknown as ADb;
-  }
-
+export class AgentStore extends ModuleStore<AgentTables> {
   byId(id: string) {
     return this.db.selectFrom("agents").selectAll().where("id", "=", id).executeTakeFirst();
   }

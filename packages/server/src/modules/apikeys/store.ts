@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type ApiKeyTables = {
   user_api_keys: {
@@ -18,16 +17,11 @@ export type ApiKeyTables = {
   };
 };
 export type ApiKeyRow = ApiKeyTables["user_api_keys"];
-type KDb = Kysely<CoreTables & ApiKeyTables>;
 
-export class ApiKeyStore {
-  private readonly db: KDb;
-  constructor(db: Db) {
-    this.db = db.withTables<ApiKeyTables>();
-  }
+export class ApiKeyStore extends ModuleStore<ApiKeyTables> {
 
   insert(trx: Tx, row: ApiKeyRow) {
-    return (trx as unknown as KDb).insertInto("user_api_keys").values(row).execute();
+    return this.tx(trx).insertInto("user_api_keys").values(row).execute();
   }
 
   listByUser(userId: string) {
@@ -55,7 +49,7 @@ export class ApiKeyStore {
   }
 
   async deactivate(trx: Tx, id: string, userId: string): Promise<ApiKeyRow | undefined> {
-    const t = trx as unknown as KDb;
+    const t = this.tx(trx);
     const row = await t.selectFrom("user_api_keys").selectAll().where("id", "=", id).where("user_id", "=", userId).executeTakeFirst();
     if (!row) return undefined;
     await t.updateTable("user_api_keys").set({ is_active: 0 }).where("id", "=", id).execute();

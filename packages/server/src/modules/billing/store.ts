@@ -1,5 +1,5 @@
-import { sql, type Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { sql } from "kysely";
+import { ModuleStore, type Db, type Tx } from "../../store/db.js";
 
 export type BillingTables = {
   org_billing: {
@@ -41,18 +41,13 @@ export type BillingTables = {
 };
 export type OrgBillingRow = BillingTables["org_billing"];
 export type UsageEventRow = BillingTables["usage_events"];
-type BDb = Kysely<CoreTables & BillingTables>;
 
 const count = (r: { n: number | string | bigint } | undefined) => Number(r?.n ?? 0);
 
-export class BillingStore {
-  readonly db: BDb;
-  constructor(db: Db) {
-    this.db = db.withTables<BillingTables>();
-  }
+export class BillingStore extends ModuleStore<BillingTables> {
 
   org(orgId: string, trx?: Tx) {
-    return ((trx as unknown as BDb | undefined) ?? this.db)
+    return this.tx(trx)
       .selectFrom("orgs")
       .leftJoin("org_billing", "org_billing.org_id", "orgs.id")
       .select(["orgs.id", "orgs.billing_tier", "org_billing.free_tier_override", "org_billing.is_sponsored", "org_billing.overage_method", "org_billing.billing_interval", "org_billing.period_end"])
@@ -61,7 +56,7 @@ export class BillingStore {
   }
 
   async upsertBilling(trx: Tx, orgId: string, patch: Partial<Omit<OrgBillingRow, "org_id">>, now: string) {
-    await (trx as unknown as BDb)
+    await this.tx(trx)
       .insertInto("org_billing")
       .values({ org_id: orgId, free_tier_override: null, is_sponsored: 0, overage_method: "credits", billing_interval: null, period_end: null, ...patch, updated_at: now })
       .onConflict((oc) => oc.column("org_id").doUpdateSet({ ...patch, updated_at: now }))
@@ -69,7 +64,7 @@ export class BillingStore {
   }
 
   setTier(trx: Tx, orgId: string, tier: string) {
-    return (trx as unknown as BDb).updateTable("orgs").set({ billing_tier: tier }).where("id", "=", orgId).execute();
+    return this.tx(trx).updateTable("orgs").set({ billing_tier: tier }).where("id", "=", orgId).execute();
   }
 
   async monthUsage(orgId: string, month: string) {
@@ -100,18 +95,18 @@ export class BillingStore {
   }
 
   async countVaults(trx: Tx | Db, orgId: string) {
-    return count(await (trx as unknown as BDb).selectFrom("vaults").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).where("created_by_type", "!=", "system").executeTakeFirst());
+    return count(await this.tx(trx).selectFrom("vaults").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).where("created_by_type", "!=", "system").executeTakeFirst());
   }
 
   async countAgents(trx: Tx | Db, orgId: string) {
     return count(
-      await (trx as unknown as BDb).selectFrom("agents").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).where("deleted_at", "is", null).executeTakeFirst(),
+      await this.tx(trx).selectFrom("agents").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).where("deleted_at", "is", null).executeTakeFirst(),
     );
   }
 
   async countSecrets(trx: Tx | Db, orgId: string) {
     return count(
-      await (trx as unknown as BDb)
+      await this.tx(trx)
         .selectFrom("secrets")
         .innerJoin("vaults", "vaults.id", "secrets.vault_id")
         .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -128,7 +123,7 @@ export class BillingStore {
 
   /** Serialises limit checks of one org on PostgreSQL (SQLite already has one writer). */
   async lockOrg(trx: Tx, orgId: string, dialect: string) {
-    if (dialect === "postgres") await (trx as unknown as BDb).selectFrom("orgs").select("id").where("id", "=", orgId).forUpdate().execute();
+    if (dialect === "postgres") await this.tx(trx).selectFrom("orgs").select("id").where("id", "=", orgId).forUpdate().execute();
   }
 
   async creditBalance(orgId: string) {

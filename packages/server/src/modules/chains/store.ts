@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type ChainTables = {
   chains: {
@@ -18,13 +17,8 @@ export type ChainTables = {
   };
 };
 export type ChainRow = ChainTables["chains"];
-type CDb = Kysely<CoreTables & ChainTables>;
 
-export class ChainStore {
-  private readonly db: CDb;
-  constructor(db: Db) {
-    this.db = db.withTables<ChainTables>();
-  }
+export class ChainStore extends ModuleStore<ChainTables> {
 
   list(enabledOnly: boolean) {
     let q = this.db.selectFrom("chains").selectAll();
@@ -33,7 +27,7 @@ export class ChainStore {
   }
 
   byId(id: string, trx?: Tx) {
-    return ((trx as unknown as CDb | undefined) ?? this.db).selectFrom("chains").selectAll().where("id", "=", id).executeTakeFirst();
+    return this.tx(trx).selectFrom("chains").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
   byName(name: string) {
@@ -45,19 +39,19 @@ export class ChainStore {
   }
 
   insert(trx: Tx, row: ChainRow) {
-    return (trx as unknown as CDb).insertInto("chains").values(row).execute();
+    return this.tx(trx).insertInto("chains").values(row).execute();
   }
 
   async clash(trx: Tx, name: string, chainId: number) {
-    return (trx as unknown as CDb).selectFrom("chains").select(["name", "chain_id"]).where((eb) => eb.or([eb("name", "=", name), eb("chain_id", "=", chainId)])).executeTakeFirst();
+    return this.tx(trx).selectFrom("chains").select(["name", "chain_id"]).where((eb) => eb.or([eb("name", "=", name), eb("chain_id", "=", chainId)])).executeTakeFirst();
   }
 
   update(trx: Tx, id: string, patch: Partial<ChainRow>) {
-    return (trx as unknown as CDb).updateTable("chains").set(patch).where("id", "=", id).execute();
+    return this.tx(trx).updateTable("chains").set(patch).where("id", "=", id).execute();
   }
 
   async delete(trx: Tx, id: string) {
-    const r = await (trx as unknown as CDb).deleteFrom("chains").where("id", "=", id).executeTakeFirst();
+    const r = await this.tx(trx).deleteFrom("chains").where("id", "=", id).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
   }
 }

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 import type { SecretTables } from "../secrets/store.js";
 import type { VaultTables } from "../vaults/store.js";
 
@@ -21,7 +20,6 @@ export type CmekTables = {
   };
 };
 export type CmekJobRow = CmekTables["cmek_rotation_jobs"];
-type CDb = Kysely<CoreTables & CmekTables & VaultTables & SecretTables>;
 
 /** A secret version still under the old CMEK key, with what is needed to open and re-seal it. */
 export interface CmekItem {
@@ -34,15 +32,7 @@ export interface CmekItem {
   kek_version: number;
 }
 
-export class CmekStore {
-  private readonly db: CDb;
-  constructor(db: Db) {
-    this.db = db.withTables<CmekTables & VaultTables & SecretTables>();
-  }
-  private tx(trx: Tx) {
-    return trx as unknown as CDb;
-  }
-
+export class CmekStore extends ModuleStore<CmekTables & VaultTables & SecretTables> {
   setCmek(trx: Tx, vaultId: string, enabled: boolean, fingerprint: string | null) {
     return this.tx(trx).updateTable("vaults").set({ cmek_enabled: enabled ? 1 : 0, cmek_fingerprint: fingerprint }).where("id", "=", vaultId).execute();
   }

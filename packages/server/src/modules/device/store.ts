@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type DeviceTables = {
   device_codes: {
@@ -14,16 +13,11 @@ export type DeviceTables = {
   };
 };
 export type DeviceCodeRow = DeviceTables["device_codes"];
-type DDb = Kysely<CoreTables & DeviceTables>;
 
-export class DeviceStore {
-  private readonly db: DDb;
-  constructor(db: Db) {
-    this.db = db.withTables<DeviceTables>();
-  }
+export class DeviceStore extends ModuleStore<DeviceTables> {
 
   insert(trx: Tx, row: DeviceCodeRow) {
-    return (trx as unknown as DDb).insertInto("device_codes").values(row).execute();
+    return this.tx(trx).insertInto("device_codes").values(row).execute();
   }
 
   byUserCode(userCode: string) {
@@ -35,7 +29,7 @@ export class DeviceStore {
   }
 
   async decide(trx: Tx, userCode: string, status: "approved" | "denied", userId: string): Promise<boolean> {
-    const r = await (trx as unknown as DDb)
+    const r = await this.tx(trx)
       .updateTable("device_codes")
       .set({ status, user_id: userId })
       .where("user_code", "=", userCode)
@@ -45,15 +39,15 @@ export class DeviceStore {
   }
 
   touchPoll(trx: Tx, hash: string, at: string) {
-    return (trx as unknown as DDb).updateTable("device_codes").set({ last_poll_at: at }).where("device_code_hash", "=", hash).execute();
+    return this.tx(trx).updateTable("device_codes").set({ last_poll_at: at }).where("device_code_hash", "=", hash).execute();
   }
 
   /** Deletes the code and returns it, so an approved code yields exactly one token. */
   take(trx: Tx, hash: string) {
-    return (trx as unknown as DDb).deleteFrom("device_codes").where("device_code_hash", "=", hash).returningAll().executeTakeFirst();
+    return this.tx(trx).deleteFrom("device_codes").where("device_code_hash", "=", hash).returningAll().executeTakeFirst();
   }
 
   deleteExpired(trx: Tx, now: string) {
-    return (trx as unknown as DDb).deleteFrom("device_codes").where("expires_at", "<", now).execute();
+    return this.tx(trx).deleteFrom("device_codes").where("expires_at", "<", now).execute();
   }
 }

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type MfaTables = {
   user_mfa: {
@@ -16,13 +15,8 @@ export type MfaTables = {
   };
 };
 export type MfaRow = MfaTables["user_mfa"];
-type MDb = Kysely<CoreTables & MfaTables>;
 
-export class MfaStore {
-  private readonly db: MDb;
-  constructor(db: Db) {
-    this.db = db.withTables<MfaTables>();
-  }
+export class MfaStore extends ModuleStore<MfaTables> {
 
   async byUser(userId: string): Promise<MfaRow | undefined> {
     const row = await this.db.selectFrom("user_mfa").selectAll().where("user_id", "=", userId).executeTakeFirst();
@@ -30,7 +24,7 @@ export class MfaStore {
   }
 
   async savePending(trx: Tx, userId: string, sealed: Buffer, now: string) {
-    const t = trx as unknown as MDb;
+    const t = this.tx(trx);
     await t
       .insertInto("user_mfa")
       .values({ user_id: userId, secret_sealed: null, pending_secret_sealed: sealed, recovery_codes: "[]", last_step: 0, updated_at: now })
@@ -39,7 +33,7 @@ export class MfaStore {
   }
 
   async enable(trx: Tx, userId: string, sealed: Buffer, recoveryHashes: string[], step: number, now: string) {
-    const t = trx as unknown as MDb;
+    const t = this.tx(trx);
     await t
       .updateTable("user_mfa")
       .set({ secret_sealed: sealed, pending_secret_sealed: null, recovery_codes: JSON.stringify(recoveryHashes), last_step: step, updated_at: now })
@@ -50,13 +44,13 @@ export class MfaStore {
 
   /** Records a step as used only if it is newer than the last one; false = replay or race lost. */
   async claimStep(trx: Tx, userId: string, step: number): Promise<boolean> {
-    const r = await (trx as unknown as MDb).updateTable("user_mfa").set({ last_step: step }).where("user_id", "=", userId).where("last_step", "<", step).executeTakeFirst();
+    const r = await this.tx(trx).updateTable("user_mfa").set({ last_step: step }).where("user_id", "=", userId).where("last_step", "<", step).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   /** Removes one recovery code hash if the list is unchanged since it was read; false = already used. */
   async consumeRecovery(trx: Tx, userId: string, before: string, after: string): Promise<boolean> {
-    const r = await (trx as unknown as MDb)
+    const r = await this.tx(trx)
       .updateTable("user_mfa")
       .set({ recovery_codes: after })
       .where("user_id", "=", userId)
@@ -66,7 +60,7 @@ export class MfaStore {
   }
 
   async disable(trx: Tx, userId: string) {
-    const t = trx as unknown as MDb;
+    const t = this.tx(trx);
     await t.deleteFrom("user_mfa").where("user_id", "=", userId).execute();
     await t.updateTable("users").set({ totp_enabled: 0 }).where("id", "=", userId).execute();
   }

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { sql } from "kysely";
+import { ModuleStore, type CoreTables, type Db, type Tx } from "../../store/db.js";
 
 export type OrgTables = {
   org_invites: {
@@ -16,17 +16,14 @@ export type OrgTables = {
 };
 export type InviteRow = OrgTables["org_invites"];
 export type MemberRow = CoreTables["users"];
-type ODb = Kysely<CoreTables & OrgTables>;
 
-export class OrgStore {
-  private readonly db: ODb;
-  constructor(db: Db, private readonly dialect: "sqlite" | "postgres") {
-    this.db = db.withTables<OrgTables>();
+export class OrgStore extends ModuleStore<OrgTables> {
+  constructor(
+    db: Db,
+    private readonly dialect: "sqlite" | "postgres",
+  ) {
+    super(db);
   }
-  private tx(trx: Tx) {
-    return trx as unknown as ODb;
-  }
-
   members(orgId: string) {
     return this.db.selectFrom("users").selectAll().where("org_id", "=", orgId).orderBy("created_at").orderBy("id").execute();
   }

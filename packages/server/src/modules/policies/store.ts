@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type PolicyTables = {
   policies: {
@@ -20,17 +19,8 @@ export type PolicyTables = {
   };
 };
 export type PolicyRow = PolicyTables["policies"];
-type PDb = Kysely<CoreTables & PolicyTables>;
 
-export class PolicyStore {
-  private readonly db: PDb;
-  constructor(db: Db) {
-    this.db = db.withTables<PolicyTables>();
-  }
-  private tx(trx: Tx) {
-    return trx as unknown as PDb;
-  }
-
+export class PolicyStore extends ModuleStore<PolicyTables> {
   byVault(vaultId: string) {
     return this.db.selectFrom("policies").selectAll().where("vault_id", "=", vaultId).orderBy("created_at").orderBy("id").execute();
   }

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from "kysely";
-import { precompiled, type CoreTables, type Db, type Tx } from "../../store/db.js";
+import { sql } from "kysely";
+import { ModuleStore, precompiled, type Db, type Tx } from "../../store/db.js";
 
 export type SecretTables = {
   secrets: {
@@ -30,7 +30,6 @@ export type SecretTables = {
 };
 export type VersionRow = SecretTables["secret_versions"];
 export type SecretWithVersion = VersionRow & { id: string; path: string; vault_id: string; deleted_at: string | null; latest_version: number };
-type SDb = Kysely<CoreTables & SecretTables>;
 
 const VERSION_COLUMNS = [
   "v.secret_id",
@@ -55,12 +54,11 @@ const VERSION_COLUMNS = [
   "s.latest_version",
 ] as const;
 
-export class SecretStore {
-  private readonly db: SDb;
+export class SecretStore extends ModuleStore<SecretTables> {
   private readonly findLatest;
   private readonly findVersion;
   constructor(db: Db) {
-    this.db = db.withTables<SecretTables>();
+    super(db);
     this.findLatest = precompiled(this.db, (d, vaultId: string, path: string) =>
       d
         .selectFrom("secrets as s")
@@ -78,10 +76,6 @@ export class SecretStore {
         .where("s.path", "=", path),
     ) as (vaultId: string, path: string, version: number) => Promise<SecretWithVersion[]>;
   }
-  private tx(trx: Tx) {
-    return trx as unknown as SDb;
-  }
-
   /** The latest version (or the given one) of a path, with the path's state. One query, compiled once. */
   async find(vaultId: string, path: string, version?: number): Promise<SecretWithVersion | undefined> {
     const rows = version === undefined ? await this.findLatest(vaultId, path) : await this.findVersion(vaultId, path, version);

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type SecurityTables = {
   ip_rules: {
@@ -14,17 +13,8 @@ export type SecurityTables = {
   };
 };
 export type IpRuleRow = SecurityTables["ip_rules"];
-type SDb = Kysely<CoreTables & SecurityTables>;
 
-export class SecurityStore {
-  private readonly db: SDb;
-  constructor(db: Db) {
-    this.db = db.withTables<SecurityTables>();
-  }
-  private tx(trx: Tx) {
-    return trx as unknown as SDb;
-  }
-
+export class SecurityStore extends ModuleStore<SecurityTables> {
   rules(orgId: string) {
     return this.db.selectFrom("ip_rules").selectAll().where("org_id", "=", orgId).orderBy("created_at").orderBy("id").execute();
   }

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 import type { SecretTables } from "../secrets/store.js";
 
 export type ShareTables = {
@@ -29,17 +28,8 @@ export type ShareTables = {
 };
 export type ShareRow = ShareTables["shares"];
 export type ShareListRow = ShareRow & { secret_path: string };
-type SDb = Kysely<CoreTables & SecretTables & ShareTables>;
 
-export class ShareStore {
-  private readonly db: SDb;
-  constructor(db: Db) {
-    this.db = db.withTables<SecretTables & ShareTables>();
-  }
-  private tx(trx: Tx) {
-    return trx as unknown as SDb;
-  }
-
+export class ShareStore extends ModuleStore<SecretTables & ShareTables> {
   insert(trx: Tx, row: ShareRow) {
     return this.tx(trx).insertInto("shares").values(row).execute();
   }

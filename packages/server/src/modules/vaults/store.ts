@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { CoreTables, Db, Tx } from "../../store/db.js";
+import { ModuleStore, type Tx } from "../../store/db.js";
 
 export type VaultTables = {
   vaults: {
@@ -17,13 +16,8 @@ export type VaultTables = {
   };
 };
 export type VaultRow = VaultTables["vaults"];
-type VDb = Kysely<CoreTables & VaultTables>;
 
-export class VaultStore {
-  private readonly db: VDb;
-  constructor(db: Db) {
-    this.db = db.withTables<VaultTables>();
-  }
+export class VaultStore extends ModuleStore<VaultTables> {
 
   byId(id: string) {
     return this.db.selectFrom("vaults").selectAll().where("id", "=", id).executeTakeFirst();
@@ -34,18 +28,18 @@ export class VaultStore {
   }
 
   insert(trx: Tx, row: VaultRow) {
-    return (trx as unknown as VDb).insertInto("vaults").values(row).execute();
+    return this.tx(trx).insertInto("vaults").values(row).execute();
   }
 
   update(trx: Tx, id: string, patch: Partial<VaultRow>) {
-    return (trx as unknown as VDb).updateTable("vaults").set(patch).where("id", "=", id).execute();
+    return this.tx(trx).updateTable("vaults").set(patch).where("id", "=", id).execute();
   }
 
   delete(trx: Tx, id: string) {
-    return (trx as unknown as VDb).deleteFrom("vaults").where("id", "=", id).execute();
+    return this.tx(trx).deleteFrom("vaults").where("id", "=", id).execute();
   }
 
   idsByOrg(trx: Tx, orgId: string) {
-    return (trx as unknown as VDb).selectFrom("vaults").select("id").where("org_id", "=", orgId).execute();
+    return this.tx(trx).selectFrom("vaults").select("id").where("org_id", "=", orgId).execute();
   }
 }
