@@ -227,10 +227,10 @@ describe("auth, billing, chains, org", () => {
   it("mfa status, jwt public key, billing, chains and org members", async () => {
     expect(unwrap(await human.auth.mfaStatus()).enabled).toBe(false);
     expect(unwrap(await human.auth.jwtPublicKey()).alg).toBe("EdDSA");
-    expect(unwrap(await human.billing.usage()).current_month).toBeDefined();
-    expect(unwrap(await human.billing.history(5)).events).toBeDefined();
-    expect(unwrap(await human.billing.subscription())).toBeDefined();
-    expect(unwrap(await human.billing.credits())).toBeDefined();
+    expect(unwrap(await human.billing.usage()).current_month).toMatchObject({ total_requests: expect.any(Number) });
+    expect(Array.isArray(unwrap(await human.billing.history(5)).events)).toBe(true);
+    expect(unwrap(await human.billing.subscription())).toMatchObject({ tier: "enterprise", overage_method: expect.any(String) });
+    expect(unwrap(await human.billing.credits())).toMatchObject({ balance_cents: 0 });
     const chains = unwrap(await human.chains.list()).chains;
     expect(chains.map((c) => c.name)).toContain("base");
     expect(unwrap(await human.chains.get(8453)).name).toBe("base");
